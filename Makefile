@@ -1,0 +1,45 @@
+# distretti_survey: `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+WAVES := data/raw/demo/2011 data/raw/demo/2012
+
+.DEFAULT_GOAL := help
+.PHONY: help venv venv-dev report test lint bench demo-data clean
+
+help: ## List the targets with what they do
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The stamps depend on pyproject.toml: the install step is skipped when nothing changed.
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
+venv: $(RUNTIME_STAMP) ## Create .venv and install the package (runtime dependencies)
+
+venv-dev: $(DEV_STAMP) ## Create .venv with the package and the dev tools
+
+report: venv ## Run the main job on the embedded demo data (outputs under reports/)
+	$(BIN)/distretti-survey registry check
+
+lint: venv-dev ## Lint and check formatting with ruff
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+
+test: lint ## Lint, then run the whole test suite (unit, integration, notebooks)
+	$(BIN)/python -m pytest
+
+bench: venv-dev ## Benchmarks: ratios against a baseline run side by side
+	$(BIN)/python tools/bench.py
+
+clean: ## Remove generated outputs (keeps .venv and data/raw)
+	rm -rf reports/*/ data/interim data/processed

@@ -1,0 +1,57 @@
+"""The command line: help, registry check, one-line errors with exit codes."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "distretti_survey", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_help_lists_subcommands():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "registry" in result.stdout
+
+
+def test_registry_check_demo(repo_root):
+    result = run("registry", "check", cwd=repo_root)
+    assert result.returncode == 0, result.stderr
+    assert "2011    totale         18      91" in result.stdout
+    assert "2012    totale         19" in result.stdout
+
+
+def test_registry_check_broken_exits_1(tmp_path, reference_dir):
+    text = (reference_dir / "registry.csv").read_text(encoding="utf-8")
+    broken = text + "D05,Via Emilia,DID,018037,018016,Borgo Priolo,2011,,fonte\n"
+    (tmp_path / "registry.csv").write_text(broken, encoding="utf-8")
+    result = run("registry", "check", str(tmp_path / "registry.csv"), cwd=reference_dir.parents[1])
+    assert result.returncode == 1
+    assert "Borgo Priolo" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_missing_file_is_one_line_error(tmp_path):
+    result = run("registry", "check", str(tmp_path / "nope.csv"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("errore:") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_import_does_not_load_heavy_libraries():
+    code = (
+        "import sys, distretti_survey, distretti_survey.cli; "
+        "print([m for m in ('matplotlib', 'pptx') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
