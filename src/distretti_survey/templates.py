@@ -1,0 +1,466 @@
+"""Data-entry workbooks generated from the questionnaire: one per district, or one master.
+
+The layout is a contract with ``ingest`` (see ARCHITECTURE.md): question sheets ``Profilo``,
+``Formazione``, ``Governance`` (columns codice, domanda, risposta, note), the repeat sheet
+``Interventi`` (labels in row 1, question names in hidden row 2, answers from row 3), hidden
+``_liste`` (dropdown values as ranges) and hidden ``_meta`` (key, value).
+
+``build_district_workbook`` and ``build_master_workbook`` return openpyxl workbooks and touch no
+file; ``build_templates`` writes them, byte-stable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from distretti_survey.errors import ConfigError, InputError
+from distretti_survey.xlsx_io import safe_text, stable_save
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from distretti_survey.instrument import Instrument, Question
+
+#: Group of the questionnaire -> question sheet; other top-level questions go to the first one.
+GROUP_SHEETS = {"profilo": "Profilo", "formazione": "Formazione", "governance": "Governance"}
+QUESTION_SHEETS = ("Profilo", "Formazione", "Governance")
+REPEAT = "interventions"
+REPEAT_SHEET = "Interventi"
+LISTS_SHEET, META_SHEET, INSTRUCTIONS_SHEET = "_liste", "_meta", "Istruzioni"
+HEADER = ("codice", "domanda", "risposta", "note")
+YES = "sì"
+REQUIRED_NOTE = "obbligatoria"
+#: Empty answer rows offered on the ``Interventi`` sheet.
+INTERVENTION_ROWS = 40
+REQUIRED_FILL = "FFF2CC"  # light yellow: the cells an interviewer must not leave empty
+ANSWER_FILL = "EAF1FB"  # light blue: the other answer cells
+_BOUND = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:[.,]\d+)?)$")
+_OPERATORS = {
+    ">=": "greaterThanOrEqual",
+    "<=": "lessThanOrEqual",
+    ">": "greaterThan",
+    "<": "lessThan",
+}
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class _ListRanges:
+    """Where each dropdown list sits on ``_liste`` (list name -> absolute range formula)."""
+
+    ranges: dict[str, str]
+
+
+def _write_lists(wb: Workbook, instrument: Instrument, *, codes: bool) -> _ListRanges:
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(LISTS_SHEET)
+    lists = {
+        name: [c.name if codes else c.label("it") for c in instrument.choices(name)]
+        for name in instrument.list_names
+    }
+    lists["_sì" if not codes else "_01"] = [YES] if not codes else [1, 0]
+    ranges = {}
+    for index, (name, values) in enumerate(lists.items(), start=1):
+        col = get_column_letter(index)
+        ws.cell(1, index, name)
+        for row, value in enumerate(values, start=2):
+            ws.cell(row, index, safe_text(value))
+        ranges[name] = f"'{LISTS_SHEET}'!${col}$2:${col}${len(values) + 1}"
+    ws.sheet_state = "hidden"
+    return _ListRanges(ranges)
+
+
+def _write_meta(wb: Workbook, instrument: Instrument, district: tuple[str, str] | None) -> None:
+    ws = wb.create_sheet(META_SHEET)
+    rows = [
+        ("form_id", instrument.form_id),
+        ("version", instrument.version),
+        ("wave", instrument.wave),
+    ]
+    if district is not None:
+        rows += [("district_id", district[0]), ("district_name", district[1])]
+    rows.append(("synthetic", "yes" if instrument.synthetic else "no"))
+    for key, value in rows:
+        ws.append([key, safe_text(value)])
+    ws.sheet_state = "hidden"
+
+
+def _validation(q: Question, lists: _ListRanges, list_name: str | None = None):
+    """Return the DataValidation for the answer cells of ``q`` (None when free text)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    list_name = list_name or q.list_name
+    if list_name:
+        return DataValidation(
+            type="list",
+            formula1=lists.ranges[list_name],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Valore non valido",
+            error="Scegliere un valore dall'elenco.",
+        )
+    if q.type in ("decimal", "integer"):
+        kind = "decimal" if q.type == "decimal" else "whole"
+        match = _BOUND.match(q.constraint)
+        op, bound = (
+            (match.group(1), match.group(2).replace(",", ".")) if match else (">=", "-1E+15")
+        )
+        text = f"Scrivere un numero {op} {bound}." if match else "Scrivere un numero."
+        return DataValidation(
+            type=kind,
+            operator=_OPERATORS[op],
+            formula1=bound,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Numero non valido",
+            error=text + " Senza «€».",
+        )
+    if q.type in ("date", "datetime"):
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1="DATE(2000,1,1)",
+            formula2="DATE(2100,12,31)",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Data non valida",
+            error="Scrivere una data, per esempio 15/06/2011.",
+        )
+    return None
+
+
+def _answer_style(cell, q: Question) -> None:
+    from openpyxl.styles import PatternFill, Protection
+
+    cell.protection = Protection(locked=False)
+    colour = REQUIRED_FILL if q.required else ANSWER_FILL
+    cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
+    if q.type in ("date", "datetime"):
+        cell.number_format = "DD/MM/YYYY"
+
+
+def _protect(ws: Worksheet) -> None:
+    # No password: the point is to stop accidental edits of the layout, not to lock anyone out.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def _question_sheet(
+    wb: Workbook, title: str, items: list, lists: _ListRanges, district_id: str, district_name: str
+) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(title)
+    ws.append(HEADER)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for item in items:
+        if isinstance(item, str):  # a section heading: no code, so ingest skips the row
+            ws.append([None, safe_text(item)])
+            ws.cell(ws.max_row, 2).font = Font(bold=True, italic=True)
+            continue
+        q, option = item
+        row = ws.max_row + 1
+        note, dv = q.hint, None
+        if option is None:
+            ws.cell(row, 1, q.name)
+            ws.cell(row, 2, safe_text(q.label("it")))
+            if q.name == "district_id":
+                ws.cell(row, 3, safe_text(district_id))
+                note = f"precompilata: {district_name}"
+            else:
+                _answer_style(ws.cell(row, 3), q)
+                dv = _validation(q, lists)
+        else:
+            ws.cell(row, 1, f"{q.name}/{option.name}")
+            ws.cell(row, 2, safe_text(f"{q.label('it')} — {option.label('it')}"))
+            _answer_style(ws.cell(row, 3), q)
+            dv = _validation(q, lists, "_sì")
+            note = "scrivere «sì» se indicata, altrimenti lasciare vuota"
+        if q.required:
+            note = f"{REQUIRED_NOTE}; {note}" if note else REQUIRED_NOTE
+        ws.cell(row, 4, safe_text(note) if note else None)
+        if dv is not None:
+            ws.add_data_validation(dv)
+            dv.add(ws.cell(row, 3))
+        ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCD", (30, 70, 34, 50), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    _protect(ws)
+
+
+def _sheet_items(instrument: Instrument) -> dict[str, list]:
+    """Return, per question sheet, its rows: (question, option|None) pairs and headings."""
+    items: dict[str, list] = {title: [] for title in QUESTION_SHEETS}
+    headed: set[str] = set()
+    for q in instrument.questions:
+        if q.repeat is not None or q.type in (
+            "note",
+            "calculate",
+            "start",
+            "end",
+            "today",
+            "deviceid",
+            "username",
+        ):
+            continue
+        title = GROUP_SHEETS.get(q.group or "", QUESTION_SHEETS[0])
+        if q.group and q.group not in GROUP_SHEETS and q.group not in headed:
+            headed.add(q.group)
+            items[title].append(instrument.label(q.group))
+        if q.type == "select_multiple":
+            items[title] += [(q, option) for option in instrument.choices(q.list_name)]
+        else:
+            items[title].append((q, None))
+    return items
+
+
+def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    ws = wb.create_sheet(REPEAT_SHEET)
+    fields = instrument.repeat_fields(REPEAT)
+    ws.append([safe_text(q.label("it")) for q in fields])
+    ws.append([q.name for q in fields])
+    ws.row_dimensions[2].hidden = True
+    last = 2 + INTERVENTION_ROWS
+    for col, q in enumerate(fields, start=1):
+        head = ws.cell(1, col)
+        head.font = Font(bold=True)
+        if q.required:
+            head.fill = PatternFill("solid", start_color=REQUIRED_FILL, end_color=REQUIRED_FILL)
+        for row in range(3, last + 1):
+            _answer_style(ws.cell(row, col), q)
+        dv = _validation(q, lists)
+        if dv is not None:
+            ws.add_data_validation(dv)
+            letter = head.column_letter
+            dv.add(f"{letter}3:{letter}{last}")
+        ws.column_dimensions[head.column_letter].width = 45 if q.type == "text" else 24
+    ws.freeze_panes = "A3"
+    _protect(ws)
+
+
+def _instructions(wb: Workbook, instrument: Instrument, lines: list[str]) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
+    title = instrument.form_title or "Indagine sui Distretti del Commercio"
+    ws.append([safe_text(title)])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([f"Versione del questionario: {instrument.version} · onda {instrument.wave}"])
+    if instrument.synthetic:
+        ws.append(["DATI SINTETICI: questionario dimostrativo, non usare per interviste reali."])
+        ws.cell(ws.max_row, 1).font = Font(bold=True, color="C00000")
+    ws.append([])
+    for line in lines:
+        ws.append([safe_text(line)])
+        ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 110
+    _protect(ws)
+
+
+def _district_lines(district_id: str, district_name: str) -> list[str]:
+    return [
+        f"Distretto: {district_name} (codice {district_id}).",
+        "Come compilare:",
+        "1. Scrivere le risposte solo nella colonna «risposta» dei fogli Profilo, Formazione e "
+        "Governance; le altre colonne sono protette.",
+        "2. Dove la cella ha un elenco, scegliere la risposta dall'elenco (freccia a destra "
+        "della cella). Per le domande a risposta multipla scrivere «sì» accanto a ogni opzione "
+        "indicata e lasciare vuote le altre.",
+        "3. Le celle gialle sono obbligatorie (nota «obbligatoria»); le celle azzurre si "
+        "compilano se l'intervistato risponde.",
+        "4. Nel foglio Interventi scrivere un intervento per riga, dalla riga 3: ambito, "
+        "descrizione, stato, budget previsto e speso in euro (solo numeri, senza «€»), data di "
+        "conclusione prevista (gg/mm/aaaa).",
+        "5. Le risposte aperte vanno trascritte con le parole dell'intervistato.",
+        "6. Non rinominare, spostare o cancellare fogli, righe o colonne, e non modificare il "
+        "codice del distretto: il file viene letto in automatico.",
+        "I fogli sono protetti senza password per evitare modifiche involontarie della struttura.",
+    ]
+
+
+def build_district_workbook(
+    instrument: Instrument, district_id: str, district_name: str
+) -> Workbook:
+    """Return the data-entry workbook of one district, in memory.
+
+    Parameters
+    ----------
+    instrument
+        The questionnaire of the wave.
+    district_id, district_name
+        The district the workbook is for; both are pre-filled.
+
+    Returns
+    -------
+    The workbook, ready for ``xlsx_io.stable_save``.
+    """
+    from openpyxl import Workbook
+    from openpyxl.workbook.protection import WorkbookProtection
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    lists = _write_lists(wb, instrument, codes=False)
+    for title, items in _sheet_items(instrument).items():
+        _question_sheet(wb, title, items, lists, district_id, district_name)
+    _repeat_sheet(wb, instrument, lists)
+    _write_meta(wb, instrument, (district_id, district_name))
+    _instructions(wb, instrument, _district_lines(district_id, district_name))
+    # Move _liste after the visible sheets so the workbook opens on the instructions.
+    wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
+    wb.active = 0
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.properties.title = f"{instrument.form_title} — {district_name}"
+    wb.properties.creator = "distretti_survey"
+    return wb
+
+
+def master_columns(instrument: Instrument) -> tuple[list[str], list[str]]:
+    """Return the column names of the master sheets ``interviste`` and ``interventi``."""
+    interviews: list[str] = []
+    for q in instrument.questions:
+        if q.repeat is not None or q.type in ("note", "calculate"):
+            continue
+        if q.type == "select_multiple":
+            interviews += [f"{q.name}/{c.name}" for c in instrument.choices(q.list_name)]
+        else:
+            interviews.append(q.name)
+    repeat = ["district_id", *(q.name for q in instrument.repeat_fields(REPEAT))]
+    return interviews, repeat
+
+
+def build_master_workbook(instrument: Instrument, districts: pd.DataFrame) -> Workbook:
+    """Return the master workbook (one row per interview, codes not labels), in memory.
+
+    Parameters
+    ----------
+    instrument
+        The questionnaire of the wave.
+    districts
+        ``district_id``, ``district_name``: one pre-filled row per district.
+
+    Returns
+    -------
+    The workbook, ready for ``xlsx_io.stable_save``.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    lists = _write_lists(wb, instrument, codes=True)
+    by_name = {q.name: q for q in instrument.questions}
+    interview_cols, repeat_cols = master_columns(instrument)
+    for title, columns, prefill in (
+        ("interviste", interview_cols, True),
+        ("interventi", repeat_cols, False),
+    ):
+        ws = wb.create_sheet(title)
+        ws.append(columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        if prefill:
+            for district_id in districts["district_id"]:
+                ws.append([safe_text(district_id)])
+        # Validations only: styled empty cells would read back as blank rows.
+        last = max(ws.max_row, 500)
+        for col, name in enumerate(columns, start=1):
+            q = by_name.get(name.split("/", 1)[0])
+            if q is None or name == "district_id":
+                continue
+            dv = _validation(q, lists, "_01" if "/" in name else None)
+            if dv is not None:
+                ws.add_data_validation(dv)
+                letter = ws.cell(1, col).column_letter
+                dv.add(f"{letter}2:{letter}{last}")
+        ws.freeze_panes = "B2"
+    _write_meta(wb, instrument, None)
+    lines = [
+        "Foglio «interviste»: una riga per intervista, una colonna per domanda (codici delle "
+        "risposte, non etichette; per le domande a risposta multipla 1 = indicata, 0 = no).",
+        "Foglio «interventi»: una riga per intervento, con il codice del distretto.",
+        "Non rinominare le colonne della riga 1.",
+    ]
+    _instructions(wb, instrument, lines)
+    wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
+    wb.active = 0
+    wb.properties.title = f"{instrument.form_title} — master"
+    wb.properties.creator = "distretti_survey"
+    return wb
+
+
+def _check_districts(districts: pd.DataFrame) -> list[tuple[str, str]]:
+    missing = [c for c in ("district_id", "district_name") if c not in districts.columns]
+    if missing:
+        raise InputError(f"Elenco dei distretti senza le colonne: {', '.join(missing)}.")
+    pairs = [
+        (str(i).strip(), str(n).strip())
+        for i, n in zip(districts["district_id"], districts["district_name"], strict=True)
+    ]
+    ids = [i for i, _ in pairs]
+    bad = sorted({i for i in ids if not _SAFE_ID.match(i)})
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if not pairs or bad or dupes:
+        problems = ["nessun distretto"] if not pairs else []
+        problems += [f"codici non validi: {', '.join(bad)}"] if bad else []
+        problems += [f"codici ripetuti: {', '.join(dupes)}"] if dupes else []
+        raise ConfigError(f"Elenco dei distretti non valido ({'; '.join(problems)}).")
+    return pairs
+
+
+def build_templates(
+    instrument: Instrument,
+    districts: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    master: bool = False,
+) -> list[Path]:
+    """Write the data-entry workbooks of a wave.
+
+    Parameters
+    ----------
+    instrument
+        The questionnaire of the wave (``load_instrument``).
+    districts
+        One row per district with ``district_id`` and ``district_name``.
+    out_dir
+        Folder for the workbooks; created if missing.
+    master
+        Write the single master workbook ``master_<wave>.xlsx`` instead of one
+        ``<district_id>_<wave>.xlsx`` per district.
+
+    Returns
+    -------
+    The paths written, in the order of ``districts``.
+
+    Raises
+    ------
+    InputError
+        ``districts`` lacks a column.
+    ConfigError
+        A district id is empty, repeated, or not usable in a file name.
+    """
+    pairs = _check_districts(districts)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if master:
+        wb = build_master_workbook(instrument, districts)
+        return [stable_save(wb, out / f"master_{instrument.wave}.xlsx")]
+    return [
+        stable_save(
+            build_district_workbook(instrument, district_id, name),
+            out / f"{district_id}_{instrument.wave}.xlsx",
+        )
+        for district_id, name in pairs
+    ]

@@ -1,0 +1,127 @@
+"""Byte-stable xlsx writing and formula-safe text for every workbook the package writes.
+
+openpyxl stamps the save time in ``docProps/core.xml`` and in every zip entry, so two runs on
+the same inputs would give different bytes. ``stable_save`` rewrites both with fixed values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+#: Timestamp written in the document properties of every workbook (no real date leaks in).
+FIXED_DATETIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+#: Zip entry date: the earliest the zip format allows.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def looks_like_formula(value: object) -> bool:
+    """Return True for a string that a spreadsheet could take for a formula.
+
+    Parameters
+    ----------
+    value
+        Any cell value.
+
+    Returns
+    -------
+    True when ``value`` is a string starting with ``=``, ``+``, ``-`` or ``@``.
+    """
+    return isinstance(value, str) and value.startswith(_FORMULA_PREFIXES)
+
+
+def safe_text(value: object) -> object:
+    """Return ``value`` ready for a cell, so text that looks like a formula stays text.
+
+    openpyxl turns any string starting with ``=`` into a formula; an answer such as
+    ``=HYPERLINK(...)`` or ``-20% di affluenza`` must be stored as the text typed. Such strings
+    come back as a ``CellRichText``, which openpyxl always writes as a text cell; readers
+    (openpyxl, calamine, pandas) read it back as the same plain string. Other values are
+    returned unchanged.
+
+    Parameters
+    ----------
+    value
+        Any cell value.
+
+    Returns
+    -------
+    The value to assign to ``cell.value`` or pass to ``worksheet.append``.
+
+    Examples
+    --------
+    >>> safe_text(3)
+    3
+    >>> str(safe_text("=1+1"))
+    '=1+1'
+    """
+    if not looks_like_formula(value):
+        return value
+    from openpyxl.cell.rich_text import CellRichText
+
+    return CellRichText(value)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """Return the bytes of ``wb`` as an xlsx with fixed timestamps.
+
+    Parameters
+    ----------
+    wb
+        The workbook to serialise.
+
+    Returns
+    -------
+    The xlsx file content; equal workbooks give equal bytes.
+    """
+    from openpyxl.xml.functions import tostring
+
+    wb.properties.created = FIXED_DATETIME
+    raw = io.BytesIO()
+    wb.save(raw)  # openpyxl overwrites ``modified`` with the current time here
+    wb.properties.modified = FIXED_DATETIME
+    core = tostring(wb.properties.to_tree())
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(raw) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = core if info.filename == "docProps/core.xml" else src.read(info)
+            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def stable_save(wb: Workbook, path: str | os.PathLike[str]) -> Path:
+    """Write ``wb`` to ``path`` so the same workbook always gives the same bytes.
+
+    Parameters
+    ----------
+    wb
+        The workbook to write.
+    path
+        Destination file; its folder must exist.
+
+    Returns
+    -------
+    The path written.
+    """
+    path = Path(path)
+    data = workbook_bytes(wb)
+    # Write next to the target then rename, so a crash never leaves half a workbook.
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
