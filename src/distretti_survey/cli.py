@@ -32,6 +32,30 @@ def _cmd_registry_check(args: argparse.Namespace) -> int:
     return 1 if findings.has_errors else 0
 
 
+def _questionnaire_path(wave_dir: str):
+    from pathlib import Path
+
+    path = Path(wave_dir)
+    return path if path.suffix.lower() == ".xlsx" else path / "questionnaire.xlsx"
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from distretti_survey.instrument import load_instrument
+    from distretti_survey.registry import load_registry
+    from distretti_survey.templates import build_templates
+
+    instrument = load_instrument(_questionnaire_path(args.wave_dir))
+    districts = load_registry(args.registry).districts(instrument.wave)
+    if args.district:
+        districts = districts[districts["district_id"].isin(args.district)]
+    paths = build_templates(instrument, districts, args.out, master=args.master)
+    print(
+        f"Questionario {instrument.form_id} versione {instrument.version}, ondata "
+        f"{instrument.wave}: {len(paths)} cartelle di lavoro in {args.out}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand and its one-line description."""
     parser = argparse.ArgumentParser(
@@ -61,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV del registro (predefinito: data/reference/registry.csv)",
     )
     check.set_defaults(func=_cmd_registry_check)
+
+    template = sub.add_parser(
+        "template",
+        help="genera le cartelle di lavoro per la raccolta (una per distretto o una master)",
+        description="Genera dal questionario le cartelle di lavoro Excel da consegnare agli "
+        "intervistatori: menu a tendina, controlli sui numeri e sulle date, versione stampata.",
+    )
+    template.add_argument("wave_dir", help="cartella dell'ondata (con questionnaire.xlsx)")
+    template.add_argument("--out", required=True, help="cartella in cui scrivere i file")
+    template.add_argument("--master", action="store_true", help="un'unica cartella master")
+    template.add_argument("--district", action="append", help="solo questo distretto (ripetibile)")
+    template.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    template.set_defaults(func=_cmd_template)
     return parser
 
 
