@@ -1,0 +1,648 @@
+"""Charts for the talk: each takes an indicator frame and ``ax=None`` and returns the Axes.
+
+Charts never save or show; ``finish_figure`` adds the title, the source line and the
+"DATI DIMOSTRATIVI" mark, and ``save_figure`` writes byte-reproducible files. Style comes from
+the packaged ``resources/distretti.mplstyle`` (16:9, large type, Okabe-Ito palette), applied
+with ``style_context`` so that importing this module touches neither matplotlib nor rcParams.
+Labels are Italian texts passed in as mappings code -> label; a code without a label is shown
+as is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+SOURCE = "Fonte: indagine Paviasviluppo presso i referenti dei Distretti del Commercio, {wave}"
+SYNTHETIC_MARK = "DATI DIMOSTRATIVI"
+STATUS_COLOURS = {  # Okabe-Ito; completed first and strongest, cancelled apart in vermillion
+    "completato": "#009E73",
+    "in_corso": "#0072B2",
+    "in_progettazione": "#56B4E9",
+    "non_avviato": "#BBBBBB",
+    "annullato": "#D55E00",
+    "non_indicato": "#EEEEEE",
+}
+# ColorBrewer PuOr, colour-blind safe, with a grey neutral that stays visible on white.
+LIKERT_COLOURS = {
+    3: ["#E66101", "#DDDDDD", "#5E3C99"],
+    4: ["#E66101", "#FDB863", "#B2ABD2", "#5E3C99"],
+    5: ["#E66101", "#FDB863", "#DDDDDD", "#B2ABD2", "#5E3C99"],
+}
+APART_COLOURS = ["#888888", "#BBBBBB", "#555555"]
+WAVE_COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7"]
+BAR_COLOUR = "#0072B2"
+MUTED = "#555555"
+SOURCE_SIZE = 14
+
+
+@contextlib.contextmanager
+def style_context() -> Iterator[None]:
+    """Apply the packaged house style for the duration of a ``with`` block."""
+    import matplotlib.pyplot as plt
+
+    style = resources.files("distretti_survey").joinpath("resources/distretti.mplstyle")
+    with resources.as_file(style) as path, plt.style.context(str(path)):
+        yield
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **subplot_kw: object) -> tuple[Figure, Axes]:
+    """Create a 16:9 slide figure in the house style, outside pyplot's figure registry.
+
+    Returns
+    -------
+    tuple
+        The figure and its Axes (an array of Axes when ``nrows`` or ``ncols`` > 1).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with style_context():
+        fig = Figure(layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(nrows, ncols, **subplot_kw)
+    return fig, axes
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return new_figure()[1] if ax is None else ax
+
+
+def wrap(text: object, width: int) -> str:
+    """Wrap a label on word boundaries, never cutting a word."""
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+
+
+def _label(code: object, labels: Mapping[str, str] | None) -> str:
+    return str((labels or {}).get(code, code))
+
+
+def _percent_axis(ax: Axes, axis: str = "x") -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    formatter = FuncFormatter(lambda value, _pos: f"{abs(value):.0f}%")
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+
+
+def _k_of_n(k: int, n: int) -> str:
+    return f"{k} di {n} distretti"
+
+
+# Wrap widths tried in turn for a row label that collides with its neighbour.
+ROW_WRAPS = (44, 64, 1000)
+MIN_LABEL_GAP_PT = 5.0
+
+
+def _top_legend(ax: Axes, entries: int, **kwargs: object) -> None:
+    """Put the legend above the plot, right-aligned with it.
+
+    Anchored at the right edge, a legend wider than the plot runs over the label margin on
+    the left, which constrained layout then widens if needed, instead of leaving the figure.
+    """
+    ncols = entries if entries <= 5 else math.ceil(entries / 2)
+    ax.legend(
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        borderaxespad=0.3,
+        ncols=ncols,
+        handlelength=1.2,
+        columnspacing=1.2,
+        **kwargs,
+    )
+
+
+def _row_labels(ax: Axes, positions: Sequence[float], labels: Sequence[str]) -> None:
+    """Set the y tick labels of a chart with one row per district and fit them."""
+    ax._distretti_rows = (list(positions), list(labels))  # refitted by finish_figure
+    fit_row_labels(ax.figure)
+
+
+def fit_row_labels(fig: Figure) -> None:
+    """Wrap long row labels, unwrapping only those that would overlap a neighbour.
+
+    Two-line labels read well but need more height than a row has when a chart shows many
+    districts; a label that collides after layout is widened (up to one line) and the layout
+    redone, so no label is ever cut or overlapping.
+    """
+    for ax in fig.axes:
+        rows = getattr(ax, "_distretti_rows", None)
+        if rows is None:
+            continue
+        positions, labels = rows
+        level = [0] * len(labels)
+        for _ in range(len(labels) * len(ROW_WRAPS)):
+            texts = [wrap(text, ROW_WRAPS[k]) for text, k in zip(labels, level, strict=True)]
+            ax.set_yticks(positions, texts, linespacing=1.0)
+            fig.draw_without_rendering()
+            boxes = sorted(
+                (t.get_window_extent().y0, t.get_window_extent().y1, i)
+                for i, t in enumerate(ax.get_yticklabels())
+            )
+            gap = MIN_LABEL_GAP_PT * fig.dpi / 72
+            clashes = [(a[2], b[2]) for a, b in itertools.pairwise(boxes) if b[0] - a[1] < gap]
+            widen = {
+                i
+                for pair in clashes
+                for i in pair
+                if "\n" in texts[i] and level[i] < len(ROW_WRAPS) - 1
+            }
+            if not widen:
+                break
+            for i in widen:
+                level[i] += 1
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def status_chart(
+    data: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    district_labels: Mapping[str, str] | None = None,
+    status_labels: Mapping[str, str] | None = None,
+    xlabel: str = "Quota degli interventi del distretto",
+) -> Axes:
+    """Draw horizontal stacked bars of intervention status per district.
+
+    ``data`` is ``indicators.status_counts(..., by="district_id")``. Districts are sorted by
+    share completed (highest on top); each label carries the number of interventions.
+    """
+    with style_context():
+        ax = _axes(ax)
+        shares = data.pivot(index="district_id", columns="status", values="share").fillna(0.0)
+        n = data.groupby("district_id")["n"].first()
+        completed = shares.get("completato", pd.Series(0.0, index=shares.index))
+        names = pd.Series({d: _label(d, district_labels) for d in shares.index})
+        order = (
+            pd.DataFrame({"c": completed, "name": names})
+            .sort_values(["c", "name"], ascending=[False, True], kind="stable")
+            .index
+        )
+        statuses = [s for s in STATUS_COLOURS if s in shares.columns]
+        statuses += [s for s in data["status"].unique() if s not in statuses]
+        y = np.arange(len(order))[::-1]
+        left = np.zeros(len(order))
+        for status in statuses:
+            width = shares.loc[order, status].to_numpy() * 100
+            ax.barh(
+                y,
+                width,
+                left=left,
+                height=0.72,
+                color=STATUS_COLOURS.get(status, "#999999"),
+                label=_label(status, status_labels),
+                edgecolor="white",
+                linewidth=0.8,
+            )
+            left += width
+        ax.set_ylim(-0.6, len(order) - 0.4)
+        ax.set_xlim(0, 100)
+        ax.set_xticks([0, 25, 50, 75, 100])
+        _percent_axis(ax)
+        ax.set_xlabel(f"{xlabel} (tra parentesi: n. interventi)", loc="right")
+        ax.tick_params(axis="y", length=0)
+        _top_legend(ax, len(statuses))
+        _row_labels(ax, y, [f"{names[d]} ({n[d]})" for d in order])
+    return ax
+
+
+def budget_chart(
+    data: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    district_labels: Mapping[str, str] | None = None,
+    xlabel: str = "Budget speso sul budget previsto",
+) -> Axes:
+    """Draw a dot plot of budget realisation per district, with 100% marked.
+
+    ``data`` is ``indicators.budget_realisation(...)``. Districts without usable amounts are
+    listed at the bottom with "n.d."; hollow dots mark small bases.
+    """
+    from matplotlib.lines import Line2D
+
+    with style_context():
+        ax = _axes(ax)
+        frame = data.assign(name=[_label(d, district_labels) for d in data["district_id"]])
+        frame = frame.sort_values(
+            ["realisation", "name"], ascending=[False, True], na_position="last", kind="stable"
+        ).reset_index(drop=True)
+        y = np.arange(len(frame))[::-1]
+        values = frame["realisation"].to_numpy(dtype="float64") * 100
+        top = max(110.0, math.ceil(np.nanmax(values, initial=0) / 10) * 10 + 20)
+        ax.hlines(y, 0, np.nan_to_num(values), color="#DDDDDD", linewidth=2, zorder=1)
+        small = frame["small_base"].to_numpy()
+        ax.scatter(values[~small], y[~small], s=110, color=BAR_COLOUR, zorder=3)
+        ax.scatter(
+            values[small],
+            y[small],
+            s=110,
+            facecolor="white",
+            edgecolor=BAR_COLOUR,
+            linewidth=2,
+            zorder=3,
+        )
+        for yi, value in zip(y, values, strict=True):
+            text = "n.d." if np.isnan(value) else f"{value:.0f}%"
+            ax.annotate(
+                text,
+                (0 if np.isnan(value) else value, yi),
+                xytext=(10, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=13,
+                color=MUTED,
+                style="italic" if np.isnan(value) else "normal",
+            )
+        ax.axvline(100, color=MUTED, linestyle="--", linewidth=1.2, zorder=2)
+        ax.set_ylim(-0.6, len(frame) - 0.4)
+        ax.set_xlim(0, top)
+        _percent_axis(ax)
+        ax.set_xlabel(xlabel, loc="right")
+        ax.tick_params(axis="y", length=0)
+        handles = [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=10,
+                color=BAR_COLOUR,
+                label="5 interventi o più con importi",
+            ),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=10,
+                markerfacecolor="white",
+                markeredgecolor=BAR_COLOUR,
+                markeredgewidth=2,
+                label="meno di 5 interventi",
+            ),
+            Line2D([], [], color=MUTED, linestyle="--", label="100% = budget previsto"),
+        ]
+        # Sorted from the highest, so the lower right corner is free for the legend.
+        ax.legend(
+            handles=handles, loc="lower right", frameon=True, framealpha=0.9, edgecolor="white"
+        )
+        _row_labels(ax, y, list(frame["name"]))
+    return ax
+
+
+# --- ranked k-of-N bars -------------------------------------------------------------------
+
+
+def ranked_bars(
+    data: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    key: str = "option",
+    option_labels: Mapping[str, str] | None = None,
+    xlabel: str = "Distretti",
+    colour: str = BAR_COLOUR,
+    wrap_width: int = 34,
+) -> Axes:
+    """Draw horizontal bars of k districts of N, in the order of ``data`` (first on top).
+
+    ``data`` has columns ``key, k, n`` (``indicators.option_ranking`` or ``code_mentions``).
+    Each bar carries the text "k di N distretti"; the axis runs to N, the whole base.
+    """
+    with style_context():
+        ax = _axes(ax)
+        frame = data.reset_index(drop=True)
+        total = int(frame["n"].max()) if len(frame) else 0
+        y = np.arange(len(frame))[::-1]
+        ax.barh(y, frame["k"], height=0.7, color=colour)
+        for yi, k in zip(y, frame["k"], strict=True):
+            inside = total and k / total > 0.55
+            ax.annotate(
+                _k_of_n(int(k), total),
+                (k, yi),
+                xytext=(-8 if inside else 8, 0),
+                textcoords="offset points",
+                va="center",
+                ha="right" if inside else "left",
+                fontsize=14,
+                color="white" if inside else "#222222",
+            )
+        ax.set_yticks(y, [wrap(_label(c, option_labels), wrap_width) for c in frame[key]])
+        ax.set_ylim(-0.6, len(frame) - 0.4)
+        ax.set_xlim(0, max(total, 1))
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        note = " (base ridotta)" if frame["small_base"].any() else ""
+        ax.set_xlabel(f"{xlabel}: {total} rispondenti{note}", loc="right")
+        ax.tick_params(axis="y", length=0)
+    return ax
+
+
+def training_needs_chart(data: pd.DataFrame, **kwargs: object) -> Axes:
+    """Draw the training topics ranked by the districts asking for them."""
+    kwargs.setdefault("xlabel", "Distretti che chiedono il tema")
+    return ranked_bars(data, key="option", **kwargs)
+
+
+def governance_problems_chart(data: pd.DataFrame, **kwargs: object) -> Axes:
+    """Draw the coded governance problems ranked by the districts mentioning them."""
+    kwargs.setdefault("xlabel", "Distretti che segnalano il problema")
+    kwargs.setdefault("colour", "#D55E00")
+    return ranked_bars(data, key="code_id", **kwargs)
+
+
+def topic_heatmap(
+    matrix: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    district_labels: Mapping[str, str] | None = None,
+    topic_labels: Mapping[str, str] | None = None,
+    topic_wrap: int = 30,
+) -> Axes:
+    """Draw the district x topic matrix: a filled cell where the district asks for the topic.
+
+    ``matrix`` is ``indicators.district_option_matrix``. Topics are sorted by how many
+    districts ask for them, districts by how many topics they ask for. Columns are numbered;
+    the key on the right gives each topic's name and "k di N", since eight long topic
+    names cannot stand side by side above narrow columns at a readable size.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+
+    with style_context():
+        ax = _axes(ax)
+        names = pd.Series({d: _label(d, district_labels) for d in matrix.index})
+        cols = matrix.sum().sort_values(ascending=False, kind="stable").index
+        rows = (
+            pd.DataFrame({"t": matrix.sum(axis=1), "name": names})
+            .sort_values(["t", "name"], ascending=[False, True], kind="stable")
+            .index
+        )
+        grid = matrix.loc[rows, cols]
+        ax.imshow(
+            grid.to_numpy(),
+            cmap=ListedColormap(["#E4E4E4", BAR_COLOUR]),
+            vmin=0,
+            vmax=1,
+            aspect="auto",
+            interpolation="nearest",
+        )
+        total = int(matrix.attrs.get("n", len(matrix)))
+        ax.set_xticks(np.arange(len(cols)), [str(i) for i in range(1, len(cols) + 1)])
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        ax.set_xticks(np.arange(len(cols) + 1) - 0.5, minor=True)
+        ax.set_yticks(np.arange(len(rows) + 1) - 0.5, minor=True)
+        ax.grid(which="minor", color="white", linewidth=2)
+        ax.tick_params(which="minor", length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        key = [
+            f"{i}. {wrap(_label(c, topic_labels), topic_wrap)} ({grid[c].sum()} di {total})"
+            for i, c in enumerate(cols, start=1)
+        ]
+        handles = [Line2D([], [], linestyle="none", label=text) for text in key]
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0,
+            handlelength=0,
+            handletextpad=0,
+            labelspacing=0.5,
+            title="Temi (in blu se richiesto)",
+            alignment="left",
+        )
+        _row_labels(ax, np.arange(len(rows)), [names[d] for d in rows])
+    return ax
+
+
+# --- Likert ---------------------------------------------------------------------------------
+
+
+def likert_chart(
+    data: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    item_labels: Mapping[str, str] | None = None,
+    value_labels: Mapping[str, str] | None = None,
+    wrap_width: int = 30,
+) -> Axes:
+    """Draw diverging stacked bars for Likert items, neutral centred, "non so" apart.
+
+    ``data`` is ``indicators.likert_distribution``; percentages are of all answers to the
+    item (``n``, shown in each label), so a bar and its "non so" block add up to 100%.
+    The answers kept apart are drawn as a separate block right of a dotted line.
+    """
+    with style_context():
+        ax = _axes(ax)
+        items = list(dict.fromkeys(data["item"]))
+        scale = list(dict.fromkeys(data.loc[~data["apart"], "value"]))
+        apart = list(dict.fromkeys(data.loc[data["apart"], "value"]))
+        share = data.pivot(index="item", columns="value", values="share").fillna(0.0) * 100
+        n = data.groupby("item")["n"].first()
+        colours = LIKERT_COLOURS.get(len(scale)) or [BAR_COLOUR] * len(scale)
+        mid = len(scale) // 2
+        below = share[scale[:mid]].sum(axis=1)
+        neutral = share[scale[mid]] / 2 if len(scale) % 2 else 0.0
+        start = -(below + neutral)
+        y = np.arange(len(items))[::-1]
+        reach = max(
+            10.0,
+            math.ceil(max((start).abs().max(), (share[scale].sum(axis=1) + start).max()) / 10) * 10,
+        )
+        gap = reach * 0.12
+        apart_start = reach + gap
+
+        def segments(values: Sequence[str], left: pd.Series, palette: Sequence[str]) -> None:
+            left = left.loc[items].to_numpy(dtype="float64").copy()
+            for value, colour in zip(values, palette, strict=False):
+                width = share.loc[items, value].to_numpy()
+                ax.barh(
+                    y,
+                    width,
+                    left=left,
+                    height=0.62,
+                    color=colour,
+                    label=_label(value, value_labels),
+                    edgecolor="white",
+                    linewidth=0.8,
+                )
+                dark = colour in ("#5E3C99", "#555555")
+                for yi, x0, w in zip(y, left, width, strict=True):
+                    if w >= 5:
+                        ax.text(
+                            x0 + w / 2,
+                            yi,
+                            f"{w:.0f}%",
+                            ha="center",
+                            va="center",
+                            fontsize=12,
+                            color="white" if dark else "#222222",
+                        )
+                left += width
+
+        segments(scale, start, colours)
+        if apart:
+            segments(apart, pd.Series(apart_start, index=share.index), APART_COLOURS)
+            ax.axvline(reach + gap / 2, color=MUTED, linestyle=":", linewidth=1.2)
+        ax.axvline(0, color="#222222", linewidth=1.0)
+        width_apart = share[apart].sum(axis=1).max() if apart else 0.0
+        ax.set_xlim(-reach, apart_start + max(width_apart, 5) + 2 if apart else reach)
+        step = 25 if reach > 60 else 10 if reach <= 30 else 20
+        ticks = np.arange(-math.floor(reach / step) * step, reach + 0.1, step)
+        ax.set_xticks(ticks)
+        _percent_axis(ax)
+        ax.set_xlabel("Quota delle risposte", loc="right")
+        ax.set_yticks(
+            y, [f"{wrap(_label(i, item_labels), wrap_width)}\n(n = {n[i]})" for i in items]
+        )
+        ax.set_ylim(-0.6, len(items) - 0.4)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        _top_legend(ax, len(scale) + len(apart))
+    return ax
+
+
+# --- waves ----------------------------------------------------------------------------------
+
+
+def dumbbell_chart(
+    data: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    item: str = "item",
+    wave: str = "wave",
+    value: str = "value",
+    item_labels: Mapping[str, str] | None = None,
+    xlabel: str = "Quota dei distretti",
+    percent: bool = True,
+    wrap_width: int = 40,
+) -> Axes:
+    """Draw a dumbbell chart: one row per item, one dot per wave joined by a line.
+
+    ``data`` is tidy: columns ``item, wave, value`` (shares 0..1 when ``percent``). Rows are
+    sorted by the value of the latest wave; an item missing in a wave has one dot only.
+    """
+    with style_context():
+        ax = _axes(ax)
+        waves = sorted(data[wave].unique())
+        wide = data.pivot(index=item, columns=wave, values=value).reindex(columns=waves)
+        scale = 100.0 if percent else 1.0
+        wide = wide * scale
+        names = pd.Series({i: _label(i, item_labels) for i in wide.index})
+        order = (
+            wide.assign(_name=names)
+            .sort_values(
+                [waves[-1], "_name"], ascending=[False, True], na_position="last", kind="stable"
+            )
+            .index
+        )
+        wide = wide.loc[order]
+        y = np.arange(len(wide))[::-1]
+        ax.hlines(y, wide.min(axis=1), wide.max(axis=1), color="#BBBBBB", linewidth=3, zorder=1)
+        for colour, w in zip(WAVE_COLOURS * 3, waves, strict=False):
+            ax.scatter(wide[w], y, s=140, color=colour, label=str(w), zorder=3)
+        ax.set_yticks(y, [wrap(names[i], wrap_width) for i in wide.index])
+        ax.set_ylim(-0.6, len(wide) - 0.4)
+        if percent:
+            ax.set_xlim(0, 100)
+            _percent_axis(ax)
+        ax.set_xlabel(xlabel, loc="right")
+        ax.tick_params(axis="y", length=0)
+        ax.grid(axis="x")
+        _top_legend(ax, len(waves))
+    return ax
+
+
+# --- finishing and saving -------------------------------------------------------------------
+
+
+def source_line(wave: int | str) -> str:
+    """Return the Italian source line for a survey wave."""
+    return SOURCE.format(wave=wave)
+
+
+def finish_figure(fig: Figure, *, title: str, source: str | int, synthetic: bool) -> Figure:
+    """Add the Italian title, the source line and, for synthetic data, the demo mark.
+
+    Parameters
+    ----------
+    fig
+        A figure from ``new_figure`` (constrained layout makes room for title and source).
+    title
+        Slide title, wrapped if long.
+    source
+        The source line, or a wave (int) to build the standard one with ``source_line``.
+    synthetic
+        When true, a large "DATI DIMOSTRATIVI" mark goes across the chart and in the source.
+    """
+    with style_context():
+        text = source_line(source) if isinstance(source, int) else str(source)
+        if synthetic:
+            text = f"{SYNTHETIC_MARK} (sintetici, non reali) · {text}"
+        fig.suptitle(wrap(title, 72), x=0.01, ha="left")
+        fig.supxlabel(
+            wrap(text, 130),
+            x=0.01,
+            ha="left",
+            fontsize=SOURCE_SIZE,
+            color="#D55E00" if synthetic else MUTED,
+        )
+        if synthetic:
+            fig.text(
+                0.5,
+                0.5,
+                SYNTHETIC_MARK,
+                ha="center",
+                va="center",
+                rotation=18,
+                fontsize=64,
+                fontweight="bold",
+                color="#D55E00",
+                alpha=0.16,
+                zorder=10,
+                gid="synthetic-mark",
+            )
+        fit_row_labels(fig)  # the title and source took height from the rows
+    return fig
+
+
+def save_figure(
+    fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")
+) -> list[Path]:
+    """Write the figure as ``<stem>.<format>`` files, byte-identical for the same figure.
+
+    Dates and software versions are left out of the metadata and SVG ids are salted from the
+    style, so saving twice (or on another day) gives the same bytes.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``formats``.
+    """
+    metadata = {
+        "png": {"Software": None},
+        "svg": {"Date": None, "Creator": None},
+        "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+    }
+    written = []
+    with style_context():
+        for fmt in formats:
+            path = Path(f"{stem}.{fmt}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, format=fmt, metadata=metadata.get(fmt, {}))
+            written.append(path)
+    return written
