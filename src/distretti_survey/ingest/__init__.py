@@ -1,0 +1,208 @@
+"""Read filled workbooks, a master workbook or a Kobo/ODK export into SurveyData plus findings.
+
+``read_wave(path, instrument, registry)`` reads a folder of per-district workbooks (or a
+wave folder holding ``interviews/``), a master workbook, or an export, checks every value in
+one pass and returns an :class:`IngestResult`; ``write_outputs`` writes the findings, the tidy
+tables (never the contacts) and the accounting.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from distretti_survey.errors import InputError
+from distretti_survey.findings import Finding, Findings
+from distretti_survey.ingest.model import (
+    Accounting,
+    IngestResult,
+    Rejection,
+    SurveyData,
+)
+from distretti_survey.ingest.write import write_outputs
+
+__all__ = ["Accounting", "IngestResult", "Rejection", "SurveyData", "read_wave", "write_outputs"]
+
+SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+#: Files in an input folder that are not interviews.
+NOT_INTERVIEWS = {"questionnaire.xlsx", "questionario.xlsx"}
+
+
+def _input_files(path: Path) -> tuple[list[Path], list[Path], Path]:
+    """Return (files to read, files ignored, base folder for display names)."""
+    if path.is_file():
+        return [path], [], path.parent
+    if not path.is_dir():
+        raise InputError(f"Percorso inesistente: {path}")
+    folder = path / "interviews" if (path / "interviews").is_dir() else path
+    files, ignored = [], []
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.is_dir() or item.name.startswith("."):
+            continue
+        if (
+            item.name.startswith("~$")
+            or item.suffix.lower() not in SUFFIXES
+            or (item.name.lower() in NOT_INTERVIEWS)
+        ):
+            ignored.append(item)  # Excel lock files, the questionnaire, notes
+        else:
+            files.append(item)
+    if not files:
+        raise InputError(f"Nessun file di interviste (.xlsx, .csv) in {folder}")
+    return files, ignored, path if path.is_dir() else path.parent
+
+
+def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = None) -> IngestResult:
+    """Read and validate every interview of one wave.
+
+    Parameters
+    ----------
+    path
+        A folder of per-district workbooks, a wave folder with ``interviews/``, or one file
+        (master workbook, Kobo/ODK export in xlsx or csv, or one district's workbook).
+    instrument
+        The questionnaire of the wave (``instrument.load_instrument``).
+    registry
+        The district registry (``registry.load_registry``); None skips the registry check.
+
+    Returns
+    -------
+    The tidy tables, all findings, and the accounting of what was read.
+
+    Raises
+    ------
+    InputError
+        When ``path`` does not exist or holds no interview file.
+    """
+    from distretti_survey.ingest.book import BookError, open_book
+    from distretti_survey.ingest.spec import form_spec
+    from distretti_survey.ingest.validate import (
+        build_tables,
+        check_interview,
+        duplicate_groups,
+        normalise_district,
+    )
+    from distretti_survey.ingest.wide import is_wide_book, read_wide_book
+    from distretti_survey.ingest.workbook import is_district_book, read_district_book
+
+    path = Path(path)
+    spec = form_spec(instrument)
+    files, ignored, base = _input_files(path)
+    findings = Findings()
+    raws = []
+    failed: list[tuple[str, str]] = []
+    for file in files:
+        name = file.relative_to(base).as_posix() if file.is_relative_to(base) else file.name
+        try:
+            book = open_book(file, name)
+        except BookError as exc:
+            failed.append((name, str(exc)))
+            findings.add(
+                Finding(
+                    file=name,
+                    severity="error",
+                    message=f"File non letto: {exc}.",
+                    suggestion="Aprire il file in Excel e salvarlo come .xlsx.",
+                )
+            )
+            continue
+        if not book.is_csv and "interviste" not in book.sheets and is_district_book(book):
+            raw, found = read_district_book(book, spec)
+            raws.append(raw)
+        elif is_wide_book(book, spec):
+            more, found = read_wide_book(book, spec)
+            raws.extend(more)
+        else:
+            reason = "nessun foglio riconosciuto (né modello per distretto, né master, né export)"
+            failed.append((name, reason))
+            found = [
+                Finding(
+                    file=name,
+                    severity="error",
+                    message=f"File non riconosciuto: {reason}.",
+                    suggestion="Usare i modelli generati dal pacchetto "
+                    "o un export con la colonna district_id.",
+                )
+            ]
+        findings.extend(found)
+
+    wave = spec.wave
+    known, names = None, {}
+    if registry is not None and wave is not None:
+        table = registry.districts(wave)
+        known = list(table["district_id"])
+        names = dict(zip(table["district_id"], table["district_name"], strict=True))
+    districts, reasons = [], []
+    for raw in raws:
+        district, found, reason = normalise_district(raw, known, names)
+        findings.extend(found)
+        districts.append(district)
+        reasons.append(reason)
+        _check_meta(raw, spec, district, findings)
+    for positions in duplicate_groups(districts).values():
+        for i in positions:
+            others = ", ".join(raws[j].source for j in positions if j != i)
+            cell = raws[i].district_cell()
+            findings.add(
+                Finding(
+                    file=raws[i].file,
+                    sheet=cell.sheet,
+                    cell=cell.cell,
+                    district=districts[i],
+                    question="district_id",
+                    value=districts[i],
+                    severity="error",
+                    message=f"Intervista duplicata per il distretto {districts[i]} (anche in "
+                    f"{others}): scartate tutte le copie.",
+                    suggestion="Tenere una sola intervista per distretto e rilanciare.",
+                )
+            )
+            reasons[i] = reasons[i] or f"duplicata (anche in {others})"
+
+    accepted, rejected = [], []
+    for raw, district, reason in zip(raws, districts, reasons, strict=True):
+        if reason:
+            rejected.append(Rejection(raw.source, district, reason))
+            continue
+        values, rows, found = check_interview(raw, spec, district)
+        findings.extend(found)
+        accepted.append((district, raw, values, rows))
+    accepted.sort(key=lambda item: item[0])
+    data = build_tables(wave, spec, accepted)
+    accounting = Accounting(
+        files=tuple(
+            f.relative_to(base).as_posix() if f.is_relative_to(base) else f.name for f in files
+        ),
+        files_failed=tuple(failed),
+        read=len(raws),
+        accepted=tuple(data.interviews["interview_id"]),
+        rejected=tuple(rejected),
+        ignored=tuple(p.name for p in ignored),
+    )
+    return IngestResult(data, findings, accounting, wave=wave, synthetic=spec.synthetic)
+
+
+def _check_meta(raw, spec, district: str, findings: Findings) -> None:
+    from distretti_survey.ingest.values import text_value
+
+    for key, expected in (("version", spec.version), ("wave", spec.wave)):
+        cell = raw.meta.get(key)
+        if cell is None or expected in (None, ""):
+            continue
+        got = text_value(cell.value).strip()
+        if got and got != str(expected):
+            findings.add(
+                Finding(
+                    file=raw.file,
+                    sheet=cell.sheet,
+                    cell=cell.cell,
+                    district=district,
+                    question=key,
+                    value=got,
+                    severity="warning",
+                    message=f"Il modello è della versione/rilevazione «{got}», il questionario "
+                    f"è «{expected}».",
+                    suggestion="Verificare di usare il modello della rilevazione giusta.",
+                )
+            )

@@ -1,0 +1,167 @@
+"""The view of the questionnaire the readers and the validator need, taken from an Instrument."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from distretti_survey.ingest.values import Choice
+
+#: Question types that hold no answer in a workbook.
+STRUCTURE_TYPES = {
+    "begin_group",
+    "end_group",
+    "begin_repeat",
+    "end_repeat",
+    "note",
+    "calculate",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "begin group",
+    "end group",
+    "begin repeat",
+    "end repeat",
+}
+NUMBER_TYPES = {"integer", "decimal", "range"}
+DATE_TYPES = {"date", "datetime"}
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """One answerable question: base type, list, flags, and where it lives (repeat or not)."""
+
+    name: str
+    type: str
+    list_name: str = ""
+    label: str = ""
+    required: bool = False
+    constraint: str = ""
+    relevant: str = ""
+    theme: str = ""
+    pii: bool = False
+    repeat: str = ""
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """Questions by name (questionnaire order) and choices by list, plus the settings."""
+
+    questions: dict[str, QuestionSpec]
+    choices: dict[str, tuple[Choice, ...]]
+    version: str = ""
+    wave: int | None = None
+    form_id: str = ""
+    synthetic: bool = False
+    open_questions: tuple[str, ...] = field(default_factory=tuple)
+    likert_items: tuple[str, ...] = field(default_factory=tuple)
+
+    def top(self) -> list[QuestionSpec]:
+        """Return the questions outside any repeat."""
+        return [q for q in self.questions.values() if not q.repeat]
+
+    def repeat_fields(self, repeat: str = "interventions") -> list[QuestionSpec]:
+        """Return the questions of one repeat group, in order."""
+        return [q for q in self.questions.values() if q.repeat == repeat]
+
+    @property
+    def pii(self) -> list[str]:
+        """Return the names of the PII questions."""
+        return [q.name for q in self.questions.values() if q.pii]
+
+    def options(self, question: str) -> tuple[Choice, ...]:
+        """Return the choices of a select question (empty for other types)."""
+        return self.choices.get(self.questions[question].list_name, ())
+
+
+def _get(obj: Any, *names: str, default: Any = "") -> Any:
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            value = getattr(obj, name)
+            return value() if callable(value) else value
+    return default
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().casefold() in {"yes", "true", "1", "si", "sì", "true()"}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or value != value else str(value).strip()
+
+
+def form_spec(instrument: Any) -> FormSpec:
+    """Build the ingest view of an ``Instrument`` (or return a FormSpec unchanged).
+
+    Parameters
+    ----------
+    instrument
+        The object returned by ``instrument.load_instrument``.
+
+    Returns
+    -------
+    The questions, choices and settings the readers and the validator use.
+    """
+    if isinstance(instrument, FormSpec):
+        return instrument
+    raw_questions = _get(instrument, "questions")
+    if isinstance(raw_questions, dict):
+        raw_questions = list(raw_questions.values())
+    questions: dict[str, QuestionSpec] = {}
+    lists: set[str] = set()
+    for q in raw_questions:
+        qtype = _text(_get(q, "type", "base_type"))
+        list_name = _text(_get(q, "list_name", "list", default=""))
+        if " " in qtype:  # raw XLSForm "select_one stato"
+            qtype, _, rest = qtype.partition(" ")
+            list_name = list_name or rest.strip()
+        if qtype in STRUCTURE_TYPES:
+            continue
+        name = _text(_get(q, "name"))
+        questions[name] = QuestionSpec(
+            name=name,
+            type=qtype,
+            list_name=list_name,
+            label=_text(_get(q, "label", "label_it", default="")) or name,
+            required=_flag(_get(q, "required", default=False)),
+            constraint=_text(_get(q, "constraint", default="")),
+            relevant=_text(_get(q, "relevant", default="")),
+            theme=_text(_get(q, "theme", default="")),
+            pii=_flag(_get(q, "pii", default=False)),
+            repeat=_text(_get(q, "repeat", default="")),
+        )
+        if list_name:
+            lists.add(list_name)
+    choices = {name: tuple(_choices(instrument, name)) for name in sorted(lists)}
+    wave = _get(instrument, "wave", default=None)
+    return FormSpec(
+        questions=questions,
+        choices=choices,
+        version=_text(_get(instrument, "version", default="")),
+        wave=int(wave) if wave not in (None, "") else None,
+        form_id=_text(_get(instrument, "form_id", default="")),
+        synthetic=_flag(_get(instrument, "synthetic", default=False)),
+        open_questions=tuple(_names(_get(instrument, "open_questions", default=()))),
+        likert_items=tuple(_names(_get(instrument, "likert_items", default=()))),
+    )
+
+
+def _names(items: Any) -> list[str]:
+    return [item if isinstance(item, str) else _text(_get(item, "name")) for item in items]
+
+
+def _choices(instrument: Any, list_name: str) -> list[Choice]:
+    raw = instrument.choices(list_name)
+    out = []
+    for c in raw:
+        score = _get(c, "score", default=None)
+        score = None if score in (None, "") or score != score else float(score)
+        out.append(
+            Choice(_text(_get(c, "name", "code")), _text(_get(c, "label", "label_it")), score)
+        )
+    return out
