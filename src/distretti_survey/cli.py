@@ -56,6 +56,123 @@ def _cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find_questionnaire(path: str, explicit: str | None):
+    """Return the questionnaire for PATH: explicit, beside the data, or in a parent folder."""
+    from pathlib import Path
+
+    from distretti_survey.errors import InputError
+
+    if explicit:
+        return Path(explicit)
+    start = Path(path)
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents[:2]):
+        if (candidate / "questionnaire.xlsx").is_file():
+            return candidate / "questionnaire.xlsx"
+    raise InputError(
+        f"Nessun questionnaire.xlsx accanto a {path}: indicarlo con --questionnaire FILE."
+    )
+
+
+def _default_out(kind: str, wave: int | None) -> str:
+    return f"data/interim/{wave or 'ondata'}/{kind}"
+
+
+def _read(args: argparse.Namespace):
+    from distretti_survey.ingest import read_wave
+    from distretti_survey.instrument import load_instrument
+    from distretti_survey.registry import load_registry
+
+    instrument = load_instrument(_find_questionnaire(args.path, args.questionnaire))
+    registry = load_registry(args.registry)
+    return instrument, read_wave(args.path, instrument, registry)
+
+
+def _print_ingest(result) -> None:
+    acc = result.accounting
+    print(
+        f"File letti: {len(acc.files)} (non leggibili: {len(acc.files_failed)}); interviste "
+        f"lette: {acc.read}, accettate: {len(acc.accepted)}, scartate: {len(acc.rejected)}."
+    )
+    for rejection in acc.rejected:
+        print(f"  scartata {rejection.source} ({rejection.district_id}): {rejection.reason}")
+    print(
+        f"Problemi: {len(result.findings.errors)} errori, {len(result.findings.warnings)} avvisi."
+    )
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from distretti_survey.ingest import write_outputs
+
+    instrument, result = _read(args)
+    out = args.out or _default_out("validate", instrument.wave)
+    write_outputs(result, out)
+    _print_ingest(result)
+    for finding in result.findings.errors[: args.show]:
+        print("  " + finding.one_line())
+    print(f"Rapporto completo: {out}/findings.xlsx e {out}/findings.csv")
+    return 1 if result.findings.has_errors else 0
+
+
+def _cmd_code(args: argparse.Namespace) -> int:
+    from distretti_survey.coding.run import code_wave, read_decisions, write_coding
+    from distretti_survey.coding.workbooks import read_coder_workbook
+    from distretti_survey.findings import Findings
+
+    instrument, result = _read(args)
+    frame = instrument.coding_frame
+    out = args.out or _default_out("coding", instrument.wave)
+    earlier = None
+    if args.reuse:
+        import pandas as pd
+
+        earlier = pd.concat([read_decisions(p) for p in args.reuse], ignore_index=True)
+    from distretti_survey.coding.suggest import split_segments
+
+    segments = split_segments(result.data.open_answers)
+    coder_decisions, findings = [], Findings()
+    for path in args.coder or ():
+        decisions, found = read_coder_workbook(path, segments, frame)
+        coder_decisions.append(decisions)
+        findings.extend(found)
+    if args.simulate and not instrument.synthetic:
+        from distretti_survey.errors import DistrettiError
+
+        raise DistrettiError(
+            "--simulate è ammesso solo su dati dimostrativi (settings: synthetic = yes): "
+            "i codificatori simulati non sostituiscono quelli reali."
+        )
+    coding = code_wave(
+        result.data.open_answers,
+        frame,
+        earlier_decisions=earlier,
+        coder_decisions=coder_decisions,
+        simulate_seed=args.seed if args.simulate else None,
+    )
+    write_coding(coding, frame, out)
+    c = coding.counts
+    print(
+        f"Risposte aperte: {c['answers']}, segmenti: {c['segments']}, suggerimenti: "
+        f"{c['suggestions']}."
+    )
+    print(
+        f"Decisioni riusate da ondate precedenti: {c['segments_reused']} segmenti; da "
+        f"codificare: {c['segments_to_code']}."
+    )
+    if coding.simulated:
+        print("Codificatori A e B SIMULATI (dati dimostrativi).")
+    if coding.agreement is not None:
+        agreement = coding.agreement.dropna(subset=["krippendorff_alpha"])
+        print(
+            f"Accordo tra codificatori: {len(agreement)} codici con alfa definita, alfa "
+            f"mediana {agreement['krippendorff_alpha'].median():.3f}."
+        )
+    for finding in findings:
+        print("  " + finding.one_line())
+    print(f"Risultati in {out}")
+    return 1 if findings.has_errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand and its one-line description."""
     parser = argparse.ArgumentParser(
@@ -98,6 +215,49 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--district", action="append", help="solo questo distretto (ripetibile)")
     template.add_argument("--registry", default=None, help="CSV del registro dei distretti")
     template.set_defaults(func=_cmd_template)
+
+    def reading_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("path", help="cartella dell'ondata, cartella di file, master o export")
+        p.add_argument(
+            "--out",
+            default=None,
+            help="cartella dei risultati (predefinita: data/interim/<ondata>/...)",
+        )
+        p.add_argument(
+            "--questionnaire",
+            default=None,
+            help="questionario (predefinito: questionnaire.xlsx accanto ai dati)",
+        )
+        p.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+
+    validate = sub.add_parser(
+        "validate",
+        help="legge e controlla le interviste compilate; rapporto dei problemi per cella",
+        description="Legge le interviste (cartelle per distretto, master, export KoboToolbox/"
+        "ODK), le controlla con il questionario e il registro e scrive findings.xlsx/.csv e le "
+        "tabelle ordinate. Uscita 0 senza errori, 1 con errori, 2 se l'input è illeggibile.",
+    )
+    reading_options(validate)
+    validate.add_argument("--show", type=int, default=20, help="errori da stampare (20)")
+    validate.set_defaults(func=_cmd_validate)
+
+    code = sub.add_parser(
+        "code",
+        help="codifica le risposte aperte: suggerimenti, codificatori, accordo, codici finali",
+        description="Suggerisce i codici con le regole del quadro di codifica, riusa le "
+        "decisioni delle ondate precedenti, legge le cartelle dei codificatori, calcola "
+        "l'accordo e i codici finali; scrive le cartelle di codifica per ciò che resta.",
+    )
+    reading_options(code)
+    code.add_argument("--reuse", action="append", help="decisions.csv di un'ondata precedente")
+    code.add_argument("--coder", action="append", help="cartella di codifica compilata")
+    code.add_argument(
+        "--simulate",
+        action="store_true",
+        help="solo dati dimostrativi: simula i codificatori A e B",
+    )
+    code.add_argument("--seed", type=int, default=2011, help="seme della simulazione")
+    code.set_defaults(func=_cmd_code)
     return parser
 
 
