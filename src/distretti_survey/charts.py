@@ -42,7 +42,9 @@ LIKERT_COLOURS = {
     4: ["#E66101", "#FDB863", "#B2ABD2", "#5E3C99"],
     5: ["#E66101", "#FDB863", "#DDDDDD", "#B2ABD2", "#5E3C99"],
 }
-APART_COLOURS = ["#888888", "#BBBBBB", "#555555"]
+# Dark greys for answers kept apart ("non so", "non applicabile"), so they never look like the
+# light-grey neutral point of the scale.
+APART_COLOURS = ["#6E6E6E", "#3C3C3C", "#1E1E1E"]
 WAVE_COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7"]
 BAR_COLOUR = "#0072B2"
 MUTED = "#555555"
@@ -450,7 +452,8 @@ def likert_chart(
         ax = _axes(ax)
         items = list(dict.fromkeys(data["item"]))
         scale = list(dict.fromkeys(data.loc[~data["apart"], "value"]))
-        apart = list(dict.fromkeys(data.loc[data["apart"], "value"]))
+        # "non so" first, so it keeps the same grey in every chart.
+        apart = sorted(dict.fromkeys(data.loc[data["apart"], "value"]), key=lambda v: v != "non_so")
         share = data.pivot(index="item", columns="value", values="share").fillna(0.0) * 100
         n = data.groupby("item")["n"].first()
         colours = LIKERT_COLOURS.get(len(scale)) or [BAR_COLOUR] * len(scale)
@@ -480,7 +483,7 @@ def likert_chart(
                     edgecolor="white",
                     linewidth=0.8,
                 )
-                dark = colour in ("#5E3C99", "#555555")
+                dark = colour in ("#5E3C99", *APART_COLOURS)
                 for yi, x0, w in zip(y, left, width, strict=True):
                     if w >= 5:
                         ax.text(

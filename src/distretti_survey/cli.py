@@ -173,6 +173,46 @@ def _cmd_code(args: argparse.Namespace) -> int:
     return 1 if findings.has_errors else 0
 
 
+def _progress_printer(total: int):
+    """Return a callback printing rendering progress, only on a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    done = []
+
+    def show(stem: str) -> None:
+        done.append(stem)
+        print(f"\r  grafici: {len(done)}/{total} ({stem})".ljust(60), end="", file=sys.stderr)
+        if len(done) == total:
+            print(file=sys.stderr)
+
+    return show
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from distretti_survey.registry import load_registry
+    from distretti_survey.report.build import build_report, prepare_wave
+
+    prepared = prepare_wave(
+        args.wave_dir, registry=load_registry(args.registry), decisions=args.decisions
+    )
+    out = args.out or f"reports/{prepared.instrument.wave}"
+    _print_ingest(prepared.ingest)
+    result = build_report(
+        prepared,
+        out,
+        jobs=args.jobs,
+        reference_date=args.reference_date,
+        progress=_progress_printer(9),
+    )
+    print(
+        f"Report dell'ondata {result.analysis.wave} in {out}: {len(result.outputs)} file "
+        f"(grafici PNG e SVG, tabelle.xlsx, presentazione.pptx, report.html) e manifest.json."
+    )
+    if result.analysis.synthetic:
+        print("DATI DIMOSTRATIVI: ogni risultato lo dichiara.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand and its one-line description."""
     parser = argparse.ArgumentParser(
@@ -258,6 +298,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     code.add_argument("--seed", type=int, default=2011, help="seme della simulazione")
     code.set_defaults(func=_cmd_code)
+
+    report = sub.add_parser(
+        "report",
+        help="grafici, tabelle, presentazione e report HTML di un'ondata",
+        description="Costruisce dall'ondata i grafici (PNG e SVG), le tabelle (xlsx), la "
+        "presentazione (pptx), il report HTML e il manifest, in italiano e riproducibili.",
+    )
+    report.add_argument("wave_dir", help="cartella dell'ondata (questionnaire.xlsx e interviews/)")
+    report.add_argument(
+        "--out", default=None, help="cartella dei risultati (predefinita: reports/<ondata>)"
+    )
+    report.add_argument(
+        "--decisions",
+        default=None,
+        help="decisions.csv del comando code (decisioni dei codificatori)",
+    )
+    report.add_argument("--jobs", type=int, default=1, help="processi per i grafici (1)")
+    report.add_argument(
+        "--reference-date", default=None, help="data per i ritardi (predefinita: ultima intervista)"
+    )
+    report.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    report.set_defaults(func=_cmd_report)
     return parser
 
 

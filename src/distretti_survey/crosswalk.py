@@ -260,9 +260,11 @@ def build_crosswalk(
                         sheet="survey",
                         cell=f"A{other.row}",
                         question=q.name,
-                        value=f"{q.type} {q.list_name or ''} -> {other.type} {other.list_name or ''}",
-                        message=f"L'id {q.name!r} indica domande diverse nelle ondate {before.wave} e "
-                        f"{after.wave} (tipo o lista cambiati): un id non si riusa.",
+                        value=f"{q.type} {q.list_name or ''} -> "
+                        f"{other.type} {other.list_name or ''}",
+                        message=f"L'id {q.name!r} indica domande diverse nelle ondate "
+                        f"{before.wave} e {after.wave} (tipo o lista cambiati): "
+                        "un id non si riusa.",
                         suggestion="Dare un id nuovo alla domanda cambiata e aggiungere una riga "
                         "question_added nel crosswalk.",
                     )
@@ -289,8 +291,8 @@ def build_crosswalk(
                         question=q.name,
                         value=other.label("it"),
                         severity="warning",
-                        message=f"Il testo della domanda {q.name!r} è cambiato ma il crosswalk non lo "
-                        "registra: trattata come non comparabile.",
+                        message=f"Il testo della domanda {q.name!r} è cambiato ma il crosswalk "
+                        "non lo registra: trattata come non comparabile.",
                         suggestion="Aggiungere una riga question_reworded con comparable yes o no.",
                     )
                 )

@@ -23,7 +23,7 @@ SLIDE_WIDTH_EMU = 12192000  # 13.333 in
 SLIDE_HEIGHT_EMU = 6858000  # 7.5 in
 _EMU_PER_INCH = 914400
 _FIXED_TIME = dt.datetime(2000, 1, 1)
-_LAYOUT_TITLE, _LAYOUT_SECTION, _LAYOUT_TITLE_ONLY = 0, 2, 5
+_LAYOUT_TITLE, _LAYOUT_SECTION, _LAYOUT_TITLE_ONLY, _LAYOUT_BLANK = 0, 2, 5, 6
 _ACCENT = (0x1F, 0x4E, 0x79)
 _GREY = (0x59, 0x59, 0x59)
 _RED = (0xC0, 0x00, 0x00)
@@ -36,6 +36,9 @@ class ChartSlide:
     title: str
     image_png: Path
     source_note: str = ""
+    full_bleed: bool = False
+    """The picture carries its own title and source: show it large, with no slide title, and
+    keep ``title`` and ``source_note`` in the speaker notes."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,14 @@ def _add_title_slide(prs: Any, title: str, subtitle: str) -> None:
 
 
 def _add_chart(prs: Any, spec: ChartSlide) -> None:
+    if spec.full_bleed:
+        slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_BLANK])
+        box = (_inches(0.3), _inches(0.4), _inches(12.73), _inches(6.95))
+        left, top, width, height = fit_box(png_size(spec.image_png), box)
+        slide.shapes.add_picture(str(spec.image_png), left, top, width, height)
+        notes = "\n".join(text for text in (spec.title, spec.source_note) if text)
+        slide.notes_slide.notes_text_frame.text = notes
+        return
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE_ONLY])
     _set_title(slide, spec.title, _CONTENT_TITLE_BOX, 32)
     box = (_inches(0.6), _inches(1.45), _inches(12.13), _inches(5.15))

@@ -48,6 +48,16 @@ _OPERATORS = {
     "<": "lessThan",
 }
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+#: Height in points of one line of 11-point text (Excel's default row height).
+LINE_POINTS = 15.0
+#: Characters of running text per unit of column width. Below 1 because LibreOffice, lacking
+#: Calibri, substitutes a wider font: rows sized for it have room to spare in Excel.
+CHARS_PER_WIDTH = 0.85
+#: Lines reserved for an open answer, so a printed form has room to write on.
+OPEN_ANSWER_LINES = 5
+#: Widths (characters) of the question sheets' label and note columns.
+LABEL_WIDTH, NOTE_WIDTH, INSTRUCTIONS_WIDTH = 60, 42, 100
+MULTI_NOTE = "risposta multipla: scrivere «sì» accanto a ogni opzione indicata"
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,54 @@ class _ListRanges:
     """Where each dropdown list sits on ``_liste`` (list name -> absolute range formula)."""
 
     ranges: dict[str, str]
+
+
+def wrapped_lines(text: object, width: float, *, size: float = 11) -> int:
+    """Return how many lines ``text`` takes in a wrapped cell ``width`` characters wide.
+
+    Parameters
+    ----------
+    text
+        The cell text; line breaks start new lines.
+    width
+        The column width, in Excel's units (about one character of 11-point text).
+    size
+        The font size in points.
+
+    Returns
+    -------
+    The number of lines, at least 1.
+
+    Examples
+    --------
+    >>> wrapped_lines("breve", 20), wrapped_lines("parola " * 10, 20), wrapped_lines("a\\nb", 20)
+    (1, 5, 2)
+    """
+    import textwrap
+
+    per_line = max(1, int(width * CHARS_PER_WIDTH * 11 / size))
+    parts = str(text or "").split("\n")
+    return sum(max(1, len(textwrap.wrap(part, per_line))) for part in parts)
+
+
+def _height(lines: int, size: float = 11) -> float:
+    """Return the row height in points for ``lines`` lines of ``size``-point text."""
+    return round(lines * LINE_POINTS * size / 11, 2)
+
+
+def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None) -> None:
+    """Print on A4, one page wide, with the header row on every page and the cell grid."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.gridLines = title_rows is not None  # the answer boxes show on paper
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&A · pagina &P di &N"
 
 
 def _write_lists(wb: Workbook, instrument: Instrument, *, codes: bool) -> _ListRanges:
@@ -153,8 +211,37 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.formatRows = False
 
 
+def _answer_lines(q: Question, instrument: Instrument, width: float) -> int:
+    """Return the lines an answer of ``q`` may need in a cell ``width`` characters wide."""
+    if q.list_name and q.type == "select_one":
+        labels = [c.label("it") for c in instrument.choices(q.list_name)]
+        return max((wrapped_lines(label, width) for label in labels), default=1)
+    if q.name in {o.name for o in instrument.open_questions}:
+        return OPEN_ANSWER_LINES
+    return 1
+
+
+def _question_widths(instrument: Instrument, items: list) -> tuple[float, float]:
+    """Return the widths of the code and answer columns: every code and dropdown label fits."""
+    codes = [f"{q.name}/{o.name}" if o else q.name for q, o in items]
+    labels = [
+        c.label("it")
+        for q, o in items
+        if o is None and q.type == "select_one" and q.list_name
+        for c in instrument.choices(q.list_name)
+    ]
+    code_width = max([12, *(len(c) + 2 for c in codes)])
+    answer_width = min(40, max([24, *(len(label) + 2 for label in labels)]))
+    return code_width, answer_width
+
+
 def _question_sheet(
-    wb: Workbook, title: str, items: list, lists: _ListRanges, district_id: str, district_name: str
+    wb: Workbook,
+    instrument: Instrument,
+    title: str,
+    items: list,
+    lists: _ListRanges,
+    district: tuple[str, str],
 ) -> None:
     from openpyxl.styles import Alignment, Font
 
@@ -162,40 +249,75 @@ def _question_sheet(
     ws.append(HEADER)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    questions = [item for item in items if not isinstance(item, str)]
+    code_width, answer_width = _question_widths(instrument, questions)
+    widths = (code_width, LABEL_WIDTH, answer_width, NOTE_WIDTH)
+    top, wrap = Alignment(vertical="top"), Alignment(wrap_text=True, vertical="top")
+    previous = None
     for item in items:
         if isinstance(item, str):  # a section heading: no code, so ingest skips the row
             ws.append([None, safe_text(item)])
             ws.cell(ws.max_row, 2).font = Font(bold=True, italic=True)
+            ws.cell(ws.max_row, 2).alignment = wrap
+            ws.row_dimensions[ws.max_row].height = _height(wrapped_lines(item, LABEL_WIDTH))
             continue
         q, option = item
+        if option is not None and previous is not q:
+            # The question once, above its options; no code, so ingest skips the row.
+            note = "; ".join(
+                n for n in (REQUIRED_NOTE if q.required else "", MULTI_NOTE, q.hint) if n
+            )
+            ws.append([None, safe_text(q.label("it")), None, safe_text(note)])
+            ws.cell(ws.max_row, 2).font = Font(bold=True)
+            _size_row(ws, ws.max_row, widths, 1, wrap)
+        previous = q
         row = ws.max_row + 1
-        note, dv = q.hint, None
+        note, dv, lines = q.hint, None, 1
         if option is None:
             ws.cell(row, 1, q.name)
             ws.cell(row, 2, safe_text(q.label("it")))
             if q.name == "district_id":
-                ws.cell(row, 3, safe_text(district_id))
-                note = f"precompilata: {district_name}"
+                ws.cell(row, 3, safe_text(district[0]))
+                note = f"precompilata: {district[1]}"
             else:
                 _answer_style(ws.cell(row, 3), q)
                 dv = _validation(q, lists)
+                lines = _answer_lines(q, instrument, answer_width)
+            if q.required:
+                note = f"{REQUIRED_NOTE}; {note}" if note else REQUIRED_NOTE
         else:
             ws.cell(row, 1, f"{q.name}/{option.name}")
-            ws.cell(row, 2, safe_text(f"{q.label('it')} — {option.label('it')}"))
+            ws.cell(row, 2, safe_text(option.label("it")))
+            ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top", indent=2)
             _answer_style(ws.cell(row, 3), q)
             dv = _validation(q, lists, "_sì")
-            note = "scrivere «sì» se indicata, altrimenti lasciare vuota"
-        if q.required:
-            note = f"{REQUIRED_NOTE}; {note}" if note else REQUIRED_NOTE
+            note = None  # said once on the question's row
         ws.cell(row, 4, safe_text(note) if note else None)
         if dv is not None:
             ws.add_data_validation(dv)
             dv.add(ws.cell(row, 3))
-        ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
-    for col, width in zip("ABCD", (30, 70, 34, 50), strict=True):
+        ws.cell(row, 1).alignment = top
+        _size_row(ws, row, widths, lines, wrap)
+    for col, width in zip("ABCD", widths, strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
+    _print_setup(ws, landscape=True, title_rows="1:1")
     _protect(ws)
+
+
+def _size_row(ws: Worksheet, row: int, widths: tuple, answer_lines: int, wrap) -> None:
+    """Wrap columns B-D of ``row`` and make it tall enough for the longest of them.
+
+    openpyxl does not size rows; Excel and LibreOffice would draw wrapped text over the
+    rows below.
+    """
+    lines = answer_lines
+    for col in (2, 3, 4):
+        cell = ws.cell(row, col)
+        if cell.alignment.indent == 0:
+            cell.alignment = wrap
+        lines = max(lines, wrapped_lines(cell.value, widths[col - 1] - cell.alignment.indent))
+    ws.row_dimensions[row].height = _height(lines)
 
 
 def _sheet_items(instrument: Instrument) -> dict[str, list]:
@@ -224,8 +346,18 @@ def _sheet_items(instrument: Instrument) -> dict[str, list]:
     return items
 
 
+def _repeat_width(q: Question, instrument: Instrument) -> float:
+    """Return the column width of a repeat field: its dropdown labels fit on one line."""
+    if q.list_name:
+        labels = [c.label("it") for c in instrument.choices(q.list_name)]
+        return min(40, max([16, *(len(label) + 2 for label in labels)]))
+    if q.type == "text":
+        return 45
+    return 16  # numbers and dates
+
+
 def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> None:
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
 
     ws = wb.create_sheet(REPEAT_SHEET)
     fields = instrument.repeat_fields(REPEAT)
@@ -233,20 +365,30 @@ def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> N
     ws.append([q.name for q in fields])
     ws.row_dimensions[2].hidden = True
     last = 2 + INTERVENTION_ROWS
+    wrap = Alignment(wrap_text=True, vertical="top")
+    header_lines = 1
     for col, q in enumerate(fields, start=1):
         head = ws.cell(1, col)
         head.font = Font(bold=True)
+        head.alignment = wrap
+        width = _repeat_width(q, instrument)
+        header_lines = max(header_lines, wrapped_lines(head.value, width))
         if q.required:
             head.fill = PatternFill("solid", start_color=REQUIRED_FILL, end_color=REQUIRED_FILL)
         for row in range(3, last + 1):
             _answer_style(ws.cell(row, col), q)
+            ws.cell(row, col).alignment = wrap
         dv = _validation(q, lists)
         if dv is not None:
             ws.add_data_validation(dv)
             letter = head.column_letter
             dv.add(f"{letter}3:{letter}{last}")
-        ws.column_dimensions[head.column_letter].width = 45 if q.type == "text" else 24
+        ws.column_dimensions[head.column_letter].width = width
+    ws.row_dimensions[1].height = _height(header_lines)
+    for row in range(3, last + 1):  # two lines: room for a description on paper
+        ws.row_dimensions[row].height = _height(2)
     ws.freeze_panes = "A3"
+    _print_setup(ws, landscape=True, title_rows="1:1")
     _protect(ws)
 
 
@@ -255,17 +397,30 @@ def _instructions(wb: Workbook, instrument: Instrument, lines: list[str]) -> Non
 
     ws = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
     title = instrument.form_title or "Indagine sui Distretti del Commercio"
-    ws.append([safe_text(title)])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"Versione del questionario: {instrument.version} · onda {instrument.wave}"])
+    rows: list[tuple[str, Font | None]] = [
+        (title, Font(bold=True, size=14)),
+        (f"Versione del questionario: {instrument.version} · onda {instrument.wave}", None),
+    ]
     if instrument.synthetic:
-        ws.append(["DATI SINTETICI: questionario dimostrativo, non usare per interviste reali."])
-        ws.cell(ws.max_row, 1).font = Font(bold=True, color="C00000")
-    ws.append([])
-    for line in lines:
-        ws.append([safe_text(line)])
-        ws.cell(ws.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 110
+        rows.append(
+            (
+                "DATI SINTETICI: questionario dimostrativo, non usare per interviste reali.",
+                Font(bold=True, color="C00000"),
+            )
+        )
+    rows.append(("", None))
+    rows += [(line, None) for line in lines]
+    for row, (text, font) in enumerate(rows, start=1):
+        cell = ws.cell(row, 1, safe_text(text) if text else None)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        size = font.sz if font is not None and font.sz else 11
+        if font is not None:
+            cell.font = font
+        ws.row_dimensions[row].height = _height(
+            wrapped_lines(text, INSTRUCTIONS_WIDTH, size=size), size
+        )
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
+    _print_setup(ws, landscape=False)
     _protect(ws)
 
 
@@ -313,7 +468,7 @@ def build_district_workbook(
     wb.remove(wb.active)
     lists = _write_lists(wb, instrument, codes=False)
     for title, items in _sheet_items(instrument).items():
-        _question_sheet(wb, title, items, lists, district_id, district_name)
+        _question_sheet(wb, instrument, title, items, lists, (district_id, district_name))
     _repeat_sheet(wb, instrument, lists)
     _write_meta(wb, instrument, (district_id, district_name))
     _instructions(wb, instrument, _district_lines(district_id, district_name))

@@ -189,3 +189,25 @@ def test_opens_in_libreoffice(tmp_path):
     assert pdf.is_file(), result.stdout + result.stderr
     pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf.read_bytes())
     assert len(pages) == 6
+
+
+def test_full_bleed_chart_slide_has_no_title_and_keeps_notes(tmp_path):
+    """A chart that carries its own title fills the slide; title and note go to the notes."""
+    from pptx import Presentation
+
+    from distretti_survey.deck import ChartSlide, build_deck
+
+    png = tmp_path / "chart.png"
+    write_png(png, 1600, 900)
+    path = build_deck(
+        [ChartSlide("Titolo del grafico", png, "Fonte: prova", full_bleed=True)],
+        tmp_path / "d.pptx",
+        title="T",
+        subtitle="S",
+        synthetic=False,
+    )
+    slide = Presentation(str(path)).slides[1]
+    picture = next(s for s in slide.shapes if s.shape_type == 13)  # MSO_SHAPE_TYPE.PICTURE
+    assert slide.shapes.title is None
+    assert picture.width > 12 * 914400  # wider than 12 in of the 13.33 in slide
+    assert slide.notes_slide.notes_text_frame.text == "Titolo del grafico\nFonte: prova"

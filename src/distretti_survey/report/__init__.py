@@ -1,0 +1,1 @@
+"""The talk of a wave: analysis (indicators as data), figures, tables, deck, HTML, manifest."""
