@@ -28,8 +28,20 @@ venv: $(RUNTIME_STAMP) ## Create .venv and install the package (runtime dependen
 
 venv-dev: $(DEV_STAMP) ## Create .venv with the package and the dev tools
 
-report: venv ## Run the main job on the embedded demo data (outputs under reports/)
-	$(BIN)/distretti-survey registry check
+DS := $(BIN)/distretti-survey
+DEMO := data/raw/demo
+INTERIM := data/interim
+
+report: venv ## Run the main job on the demo waves: validate, code, report 2011 and 2012, compare
+	$(DS) registry check
+	$(DS) validate $(DEMO)/2011 --out $(INTERIM)/2011/validate
+	$(DS) code $(DEMO)/2011 --simulate --out $(INTERIM)/2011/coding
+	$(DS) report $(DEMO)/2011 --decisions $(INTERIM)/2011/coding/decisions.csv --jobs 2 --out reports/2011
+	$(DS) validate $(DEMO)/2012 --out $(INTERIM)/2012/validate
+	$(DS) code $(DEMO)/2012 --simulate --reuse $(INTERIM)/2011/coding/decisions.csv --out $(INTERIM)/2012/coding
+	$(DS) report $(DEMO)/2012 --decisions $(INTERIM)/2012/coding/decisions.csv --jobs 2 --out reports/2012
+	$(DS) compare $(DEMO)/2011 $(DEMO)/2012 --decisions $(INTERIM)/2011/coding/decisions.csv \
+	  --decisions $(INTERIM)/2012/coding/decisions.csv --jobs 2 --out reports/confronto_2011_2012
 
 lint: venv-dev ## Lint and check formatting with ruff
 	$(BIN)/ruff check src tests tools

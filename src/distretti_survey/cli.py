@@ -213,6 +213,41 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from distretti_survey.registry import load_registry
+    from distretti_survey.report.build import prepare_wave
+    from distretti_survey.report.compare import compare
+    from distretti_survey.report.compare_outputs import write_comparison
+
+    decisions = list(args.decisions or [])
+    if decisions and len(decisions) != len(args.wave_dirs):
+        from distretti_survey.errors import DistrettiError
+
+        raise DistrettiError("Indicare --decisions una volta per ogni ondata, nello stesso ordine.")
+    registry = load_registry(args.registry)
+    prepared = [
+        prepare_wave(d, registry=registry, decisions=decisions[i] if decisions else None)
+        for i, d in enumerate(args.wave_dirs)
+    ]
+    comparison = compare(prepared)
+    out = args.out or "reports/confronto_" + "_".join(map(str, comparison.waves))
+    written = write_comparison(comparison, prepared, out, jobs=args.jobs)
+    print(
+        f"Confronto delle ondate {', '.join(map(str, comparison.waves))}: "
+        f"{len(comparison.values)} valori confrontati."
+    )
+    for row in comparison.handled.itertuples(index=False):
+        print(f"  crosswalk {row.kind}: {row.old or ''} -> {row.new or ''}: {row.esito}")
+    for row in comparison.presence[comparison.presence["note"] != ""].itertuples(index=False):
+        print(f"  {row.district_id} {row.district_name}: {row.note}")
+    for row in comparison.excluded.itertuples(index=False):
+        print(f"  escluso {row.item}: {row.reason}")
+    for finding in comparison.findings:
+        print("  " + finding.one_line())
+    print(f"Risultati in {out}: {len(written)} file.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand and its one-line description."""
     parser = argparse.ArgumentParser(
@@ -320,6 +355,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--registry", default=None, help="CSV del registro dei distretti")
     report.set_defaults(func=_cmd_report)
+
+    comp = sub.add_parser(
+        "compare",
+        help="confronta due o più ondate (solo voci comparabili secondo il crosswalk)",
+        description="Confronta le ondate indicatore per indicatore e distretto per distretto, "
+        "usando il crosswalk del questionario; elenca le voci escluse e i distretti presenti "
+        "in una sola ondata.",
+    )
+    comp.add_argument("wave_dirs", nargs="+", help="cartelle delle ondate")
+    comp.add_argument("--out", default=None, help="cartella dei risultati")
+    comp.add_argument(
+        "--decisions", action="append", help="decisions.csv di ogni ondata, nello stesso ordine"
+    )
+    comp.add_argument("--jobs", type=int, default=1, help="processi per i grafici (1)")
+    comp.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    comp.set_defaults(func=_cmd_compare)
     return parser
 
 

@@ -49,7 +49,7 @@ class Crosswalk:
     rows: pd.DataFrame
     matches: tuple[ItemMatch, ...]
     recode: dict[str, dict[str, str]]
-    """list name -> {option in the later wave: option of the earlier wave} for merged options."""
+    """list name -> {option of the earlier wave: option it was merged into} for merged options."""
     added_options: dict[str, tuple[str, ...]]
     """list name -> options that exist only in the later wave (not comparable)."""
 

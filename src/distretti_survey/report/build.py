@@ -283,10 +283,12 @@ def build_report(
         for name in ("interviews", "interventions", "multi", "likert", "open_answers")
     }
     counts.update(segments=len(coding.segments), final_codes=len(coding.final))
-    root = Path(os.path.commonpath([p.resolve() for p in (*prepared.inputs, *outputs)]))
+    files_in = [p.resolve() for p in prepared.inputs]
+    files_out = [p.resolve() for p in outputs]
+    root = Path(os.path.commonpath([*files_in, *files_out]))
     manifest = build_manifest(
-        list(prepared.inputs),
-        outputs,
+        files_in,
+        files_out,
         row_counts=counts,
         questionnaire_version=analysis.version,
         package_version=__version__,

@@ -127,7 +127,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
     return specs
 
 
-def render_figure(spec: FigureSpec, out_dir: Path, wave: int, synthetic: bool) -> list[Path]:
+def render_figure(spec: FigureSpec, out_dir: Path, wave: int | str, synthetic: bool) -> list[Path]:
     """Draw one figure, add title, source and demo mark, and save it as PNG and SVG."""
     import matplotlib.pyplot as plt
 
@@ -135,7 +135,9 @@ def render_figure(spec: FigureSpec, out_dir: Path, wave: int, synthetic: bool) -
 
     fig, ax = charts.new_figure()
     getattr(charts, spec.chart)(spec.data, ax=ax, **spec.kwargs)
-    charts.finish_figure(fig, title=spec.title, source=wave, synthetic=synthetic)
+    charts.finish_figure(
+        fig, title=spec.title, source=charts.source_line(wave), synthetic=synthetic
+    )
     paths = charts.save_figure(fig, out_dir / spec.stem, formats=("png", "svg"))
     plt.close(fig)
     return paths

@@ -1,0 +1,130 @@
+"""The talk of a demo wave end to end: files, byte-identical reruns, PII scan, comparison."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+import pandas as pd
+import pytest
+
+from distretti_survey.manifest import scan_for_strings
+from distretti_survey.report.build import build_report, prepare_wave
+from distretti_survey.report.compare import ALL, compare
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def wave_2011(repo_root):
+    return prepare_wave(repo_root / "data/raw/demo/2011")
+
+
+@pytest.fixture(scope="module")
+def wave_2012(repo_root):
+    return prepare_wave(repo_root / "data/raw/demo/2012")
+
+
+@pytest.fixture(scope="module")
+def report(wave_2011, tmp_path_factory):
+    return build_report(wave_2011, tmp_path_factory.mktemp("r") / "2011", jobs=2)
+
+
+def digests(folder):
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_report_writes_every_output(report):
+    names = sorted(p.relative_to(report.out_dir).as_posix() for p in report.outputs)
+    assert len([n for n in names if n.endswith(".png")]) == 9
+    assert len([n for n in names if n.endswith(".svg")]) == 9
+    assert {"tabelle.xlsx", "presentazione.pptx", "report.html"} <= set(names)
+    assert report.manifest.name == "manifest.json"
+
+
+def test_rerun_is_byte_identical_whatever_the_jobs(report, wave_2011):
+    before = digests(report.out_dir)
+    build_report(wave_2011, report.out_dir, jobs=1)
+    assert digests(report.out_dir) == before
+
+
+def test_no_pii_value_reaches_any_output(report, wave_2011):
+    contacts = wave_2011.ingest.data.contacts
+    pii = [
+        v
+        for c in contacts.columns
+        if c.startswith("referent_")
+        for v in contacts[c].dropna().astype(str)
+        if v.strip()
+    ]
+    assert len(pii) >= 18 * 2  # the demo has names, e-mails and phones to look for
+    files = [*report.out_dir.rglob("*")]
+    assert scan_for_strings([f for f in files if f.is_file()], pii) == []
+
+
+def test_every_output_says_the_data_are_synthetic(report):
+    html = (report.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "DATI DIMOSTRATIVI" in html
+    with zipfile.ZipFile(report.out_dir / "presentazione.pptx") as deck:
+        slides = [n for n in deck.namelist() if n.startswith("ppt/slides/slide")]
+        assert all(b"DATI DIMOSTRATIVI" in deck.read(n) for n in slides)
+    with zipfile.ZipFile(report.out_dir / "tabelle.xlsx") as book:
+        sheets = [n for n in book.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert all(b"DATI DIMOSTRATIVI" in book.read(n) for n in sheets)
+        assert not any(b"<f>" in book.read(n) for n in sheets)  # no formula anywhere
+
+
+def test_manifest_records_inputs_and_counts(report, wave_2011):
+    import json
+
+    manifest = json.loads(report.manifest.read_text(encoding="utf-8"))
+    inputs = [entry["path"] for entry in manifest["inputs"]]
+    assert sum(p.endswith("_2011.xlsx") for p in inputs) == 18
+    assert any(p.endswith("registry.csv") for p in inputs)
+    assert manifest["row_counts"]["interviews"] == 18
+    assert manifest["row_counts"]["interventions"] == len(wave_2011.ingest.data.interventions)
+    assert manifest["parameters"]["synthetic"] is True
+    assert len(manifest["outputs"]) == len(report.outputs)
+
+
+def test_key_figures_match_the_tidy_tables(report, wave_2011):
+    interventions = wave_2011.ingest.data.interventions
+    figures = report.analysis.key_figures
+    assert figures["n_interventions"] == len(interventions)
+    assert figures["n_completed"] == int((interventions["status"] == "completato").sum())
+
+
+def test_comparison_handles_the_crosswalk(wave_2011, wave_2012):
+    comparison = compare([wave_2012, wave_2011])  # any order: sorted by wave
+    assert comparison.waves == (2011, 2012)
+    values = comparison.values
+    # The renamed question is compared under its 2011 id, with values in both waves.
+    renamed = values[(values["item"] == "training_awareness") & (values["district_id"] == ALL)]
+    assert renamed[[2011, 2012]].notna().all(axis=None)
+    assert "training_awareness_operators" not in set(values["item"])
+    # The reworded question and the added option are left out, with the reason.
+    excluded = comparison.excluded.set_index("item")["reason"]
+    assert "non comparabile" in excluded["gov_manager"]
+    assert "aggiunta" in excluded["temi_formazione/sostenibilita_ambientale"]
+    assert not {"gov_manager", "sostenibilita_ambientale"} & set(values["item"])
+    # The new district is present in 2012 only.
+    presence = comparison.presence.set_index("district_id")
+    assert presence.loc["D19", "note"] == "presente solo nell'ondata 2012"
+    assert (presence.drop(index="D19")["note"] == "").all()
+
+
+def test_comparison_change_per_district_from_the_raw_tables(wave_2011, wave_2012):
+    comparison = compare([wave_2011, wave_2012])
+    values = comparison.values.set_index(["indicator", "district_id"])
+    for wave in (wave_2011, wave_2012):
+        table = wave.ingest.data.interventions
+        table = table[table["district_id"] == "D07"]
+        share = (table["status"] == "completato").mean()
+        assert values.loc[("completamento", "D07"), wave.instrument.wave] == pytest.approx(share)
+    row = values.loc[("completamento", "D07")]
+    assert row["change"] == pytest.approx(row[2012] - row[2011])
+    assert pd.isna(values.loc[("completamento", "D19"), 2011])
