@@ -96,6 +96,10 @@ def _print_ingest(result) -> None:
     )
     for rejection in acc.rejected:
         print(f"  scartata {rejection.source} ({rejection.district_id}): {rejection.reason}")
+    if acc.blank_rows:
+        print(f"Righe o file senza risposte (non sono interviste): {len(acc.blank_rows)}.")
+        for blank in acc.blank_rows:
+            print(f"  senza risposte: {blank.where()} ({blank.district_id})")
     print(
         f"Problemi: {len(result.findings.errors)} errori, {len(result.findings.warnings)} avvisi."
     )

@@ -23,6 +23,7 @@ from distretti_survey.xlsx_io import safe_text, stable_save
 if TYPE_CHECKING:
     import pandas as pd
     from openpyxl import Workbook
+    from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
     from distretti_survey.instrument import Instrument, Question
@@ -56,7 +57,9 @@ CHARS_PER_WIDTH = 0.85
 #: Lines reserved for an open answer, so a printed form has room to write on.
 OPEN_ANSWER_LINES = 5
 #: Widths (characters) of the question sheets' label and note columns.
-LABEL_WIDTH, NOTE_WIDTH, INSTRUCTIONS_WIDTH = 60, 42, 100
+LABEL_WIDTH, NOTE_WIDTH = 60, 42
+#: Fits a portrait A4 page unscaled: LibreOffice does not shrink a one-column sheet to fit.
+INSTRUCTIONS_WIDTH = 80
 MULTI_NOTE = "risposta multipla: scrivere «sì» accanto a ogni opzione indicata"
 
 
@@ -100,10 +103,22 @@ def _height(lines: int, size: float = 11) -> float:
     return round(lines * LINE_POINTS * size / 11, 2)
 
 
+def _font(**style: object) -> Font:
+    """Return a Calibri 11 font with ``style``.
+
+    A bare ``Font(bold=True)`` names no family, and LibreOffice then draws it in a serif face.
+    """
+    from openpyxl.styles import Font
+
+    return Font(**{"name": "Calibri", "size": 11, **style})
+
+
 def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None) -> None:
     """Print on A4, one page wide, with the header row on every page and the cell grid."""
+    from openpyxl.worksheet.page import PageMargins
     from openpyxl.worksheet.properties import PageSetupProperties
 
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
@@ -243,12 +258,12 @@ def _question_sheet(
     lists: _ListRanges,
     district: tuple[str, str],
 ) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     ws = wb.create_sheet(title)
     ws.append(HEADER)
     for cell in ws[1]:
-        cell.font = Font(bold=True)
+        cell.font = _font(bold=True)
     questions = [item for item in items if not isinstance(item, str)]
     code_width, answer_width = _question_widths(instrument, questions)
     widths = (code_width, LABEL_WIDTH, answer_width, NOTE_WIDTH)
@@ -257,7 +272,7 @@ def _question_sheet(
     for item in items:
         if isinstance(item, str):  # a section heading: no code, so ingest skips the row
             ws.append([None, safe_text(item)])
-            ws.cell(ws.max_row, 2).font = Font(bold=True, italic=True)
+            ws.cell(ws.max_row, 2).font = _font(bold=True, italic=True)
             ws.cell(ws.max_row, 2).alignment = wrap
             ws.row_dimensions[ws.max_row].height = _height(wrapped_lines(item, LABEL_WIDTH))
             continue
@@ -268,7 +283,7 @@ def _question_sheet(
                 n for n in (REQUIRED_NOTE if q.required else "", MULTI_NOTE, q.hint) if n
             )
             ws.append([None, safe_text(q.label("it")), None, safe_text(note)])
-            ws.cell(ws.max_row, 2).font = Font(bold=True)
+            ws.cell(ws.max_row, 2).font = _font(bold=True)
             _size_row(ws, ws.max_row, widths, 1, wrap)
         previous = q
         row = ws.max_row + 1
@@ -357,7 +372,7 @@ def _repeat_width(q: Question, instrument: Instrument) -> float:
 
 
 def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, PatternFill
 
     ws = wb.create_sheet(REPEAT_SHEET)
     fields = instrument.repeat_fields(REPEAT)
@@ -369,7 +384,7 @@ def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> N
     header_lines = 1
     for col, q in enumerate(fields, start=1):
         head = ws.cell(1, col)
-        head.font = Font(bold=True)
+        head.font = _font(bold=True)
         head.alignment = wrap
         width = _repeat_width(q, instrument)
         header_lines = max(header_lines, wrapped_lines(head.value, width))
@@ -393,19 +408,19 @@ def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> N
 
 
 def _instructions(wb: Workbook, instrument: Instrument, lines: list[str]) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     ws = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
     title = instrument.form_title or "Indagine sui Distretti del Commercio"
     rows: list[tuple[str, Font | None]] = [
-        (title, Font(bold=True, size=14)),
+        (title, _font(bold=True, size=14)),
         (f"Versione del questionario: {instrument.version} · onda {instrument.wave}", None),
     ]
     if instrument.synthetic:
         rows.append(
             (
                 "DATI SINTETICI: questionario dimostrativo, non usare per interviste reali.",
-                Font(bold=True, color="C00000"),
+                _font(bold=True, color="C00000"),
             )
         )
     rows.append(("", None))
@@ -510,7 +525,6 @@ def build_master_workbook(instrument: Instrument, districts: pd.DataFrame) -> Wo
     The workbook, ready for ``xlsx_io.stable_save``.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -524,7 +538,7 @@ def build_master_workbook(instrument: Instrument, districts: pd.DataFrame) -> Wo
         ws = wb.create_sheet(title)
         ws.append(columns)
         for cell in ws[1]:
-            cell.font = Font(bold=True)
+            cell.font = _font(bold=True)
         if prefill:
             for district_id in districts["district_id"]:
                 ws.append([safe_text(district_id)])

@@ -124,6 +124,50 @@ def test_master_workbook(tmp_path, instrument, registry):
     assert [f.one_line() for f in result.findings.errors] == []
 
 
+def test_master_prefilled_rows_without_answers_are_not_interviews(tmp_path, instrument, registry):
+    districts = registry.districts(2011).head(3)  # D01, D02, D03 pre-filled in rows 2-4
+    wb = build_master_workbook(instrument, districts)
+    ws, rep = wb["interviste"], wb["interventi"]
+    col = {ws.cell(1, c).value: c for c in range(1, ws.max_column + 1)}
+    ws.cell(2, col["referent_role"]).value = "sindaco"  # D01 answered on its row
+    # D02 left as pre-filled; D03 typed on a new row 5 instead of its pre-filled row 4
+    ws.cell(5, col["district_id"]).value = "D03"
+    ws.cell(5, col["referent_role"]).value = "assessore_commercio"
+    rep.append(["D03", "fiere", "Fiera", "completato", 50000, 50000, None])
+    path = stable_save(wb, tmp_path / "master_2011.xlsx")
+    result = read_wave(path, instrument, registry)
+    acc = result.accounting
+    assert acc.accepted == ("2011_D01", "2011_D03")
+    assert acc.read == 2 and acc.rejected == () and acc.balanced
+    assert [(b.file, b.sheet, b.row, b.district_id) for b in acc.blank_rows] == [
+        ("master_2011.xlsx", "interviste", 3, "D02"),
+        ("master_2011.xlsx", "interviste", 4, "D03"),
+    ]
+    assert acc.blank_rows[0].where() == "master_2011.xlsx, interviste, riga 3"
+    # every non-empty row of the sheet is accounted for once
+    assert acc.read + len(acc.blank_rows) == 4
+    assert not any("duplicata" in f.message for f in result.findings)
+    assert result.data.interventions["district_id"].tolist() == ["D03"]
+    assert result.data.interviews["source_file"].tolist() == [
+        "master_2011.xlsx:interviste!2",
+        "master_2011.xlsx:interviste!5",
+    ]
+    listed = acc.to_dict()["blank_rows"]
+    assert listed[0] == {
+        "file": "master_2011.xlsx",
+        "sheet": "interviste",
+        "row": 3,
+        "district_id": "D02",
+    }
+
+
+def test_prefilled_row_with_interventions_is_an_interview(tmp_path, instrument, registry):
+    wb = build_master_workbook(instrument, registry.districts(2011).head(1))
+    wb["interventi"].append(["D01", "fiere", "Fiera", "completato", 50000, 50000, None])
+    result = read_wave(stable_save(wb, tmp_path / "m.xlsx"), instrument, registry)
+    assert result.accounting.accepted == ("2011_D01",) and result.accounting.blank_rows == ()
+
+
 def _kobo_workbook() -> Workbook:
     wb = Workbook()
     main = wb.active
@@ -216,6 +260,33 @@ def test_kobo_xlsx_export(tmp_path, instrument, registry):
         pd.Timestamp(2011, 5, 5),
     ]
     assert not any(f.question == "interview_date" for f in result.findings)  # ISO text is fine
+
+
+def test_kobo_select_multiple_columns_that_disagree_give_the_union(tmp_path, instrument, registry):
+    wb = _kobo_workbook()
+    main = wb["Distretti 2011"]
+    # D02 (row 3): the text column says marketing_digitale, the 0/1 columns say
+    # commercio_elettronico only
+    main["F3"], main["G3"] = 1, 0
+    path = stable_save(wb, tmp_path / "kobo.xlsx")
+    result = read_wave(path, instrument, registry)
+    [f] = [f for f in result.findings if f.question == "training_topics"]
+    assert (f.file, f.sheet, f.cell, f.district, f.severity) == (
+        "kobo.xlsx",
+        "Distretti 2011",
+        "E3",
+        "D02",
+        "warning",
+    )
+    assert f.value == "marketing_digitale"
+    assert "solo nella colonna «training_topics»: marketing_digitale" in f.message
+    assert "solo nelle colonne 0/1: commercio_elettronico" in f.message
+    assert "unione" in f.message
+    multi = result.data.multi
+    topics = multi[(multi["district_id"] == "D02") & (multi["question"] == "training_topics")]
+    assert topics["option"].tolist() == ["marketing_digitale", "commercio_elettronico"]
+    # D01 agrees; D02's decisioni_lente has no 0/1 column, so nothing to compare
+    assert not [f for f in result.findings if f.question == "gov_problems"]
 
 
 def test_kobo_csv_export_with_semicolons(tmp_path, instrument, registry):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -84,9 +87,14 @@ def test_question_sheet_layout_labels_and_prefill(district_book):
     assert "progress_difficulties" in rows  # top-level question of the avanzamento group
     gov = district_book["Governance"]
     grows = _answer_rows(gov)
-    assert gov.cell(grows["gov_problems/nessuno"], 2).value == (
-        "Quali sono le principali criticità nella governance del distretto? — Nessuna criticità"
+    # a select_multiple: the question once on a row without code, then one row per option
+    first = grows["gov_problems/coordinamento_comuni"]
+    assert gov.cell(first - 1, 1).value is None
+    assert gov.cell(first - 1, 2).value == (
+        "Quali sono le principali criticità nella governance del distretto?"
     )
+    assert "«sì»" in gov.cell(first - 1, 4).value
+    assert gov.cell(grows["gov_problems/nessuno"], 2).value == "Nessuna criticità"
     assert sum(1 for code in grows if code.startswith("gov_problems/")) == 9
     form = _answer_rows(district_book["Formazione"])
     assert "training_topics/sostenibilita_ambientale" in form
@@ -162,6 +170,109 @@ def test_interventi_layout_and_number_date_validation(district_book):
         )
     assert dvs["F3:F42"].type == "date"
     assert "B3:B42" not in dvs  # free text
+
+
+VISIBLE = ("Istruzioni", "Profilo", "Formazione", "Governance", "Interventi")
+
+
+def test_wrapped_text_gets_rows_tall_enough(district_book):
+    # openpyxl does not size rows: without a height, wrapped lines overprint the rows below.
+    for title in VISIBLE:
+        ws = district_book[title]
+        for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
+            for cell in row:
+                text = str(cell.value or "")
+                width = ws.column_dimensions[cell.column_letter].width
+                if ws.row_dimensions[cell.row].hidden or len(text) <= width:
+                    continue
+                where = f"{title}!{cell.coordinate}"
+                assert cell.alignment.wrap_text, where
+                # a line holds at most about `width` characters; 14 points per 11-point line
+                lines = math.ceil(len(text) / width)
+                size = cell.font.sz or 11
+                assert ws.row_dimensions[cell.row].height >= 14 * lines * size / 11, where
+
+
+def test_codes_and_dropdown_labels_fit_their_columns(district_book):
+    wb = district_book
+    for title in ("Profilo", "Formazione", "Governance"):
+        ws = wb[title]
+        longest = max(len(code) for code in _answer_rows(ws))
+        assert ws.column_dimensions["A"].width >= longest, title
+        for dv in ws.data_validations.dataValidation:
+            if dv.type != "list":
+                continue
+            cells = wb["_liste"][dv.formula1.split("!")[1].replace("$", "")]
+            for (choice,) in cells:
+                lines = math.ceil(len(choice.value) / ws.column_dimensions["C"].width)
+                for rng in dv.sqref.ranges:
+                    assert ws.row_dimensions[rng.min_row].height >= 14 * lines, (title, rng)
+    rep = wb["Interventi"]
+    area = wb["_liste"]["A1:Z1"][0]
+    lists = {c.value: c.column_letter for c in area if c.value}
+    labels = [c[0].value for c in wb["_liste"][f"{lists['area']}2:{lists['area']}20"] if c[0].value]
+    assert rep.column_dimensions["A"].width >= max(len(label) for label in labels)
+
+
+def test_sheets_print_one_page_wide_on_a4(district_book):
+    for title in VISIBLE:
+        ws = district_book[title]
+        setup = ws.page_setup
+        assert (setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (9, 1, 0), title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, title
+    for title in VISIBLE[1:]:
+        ws = district_book[title]
+        assert (
+            ws.page_setup.orientation == "landscape"
+            and ws.print_title_rows.replace("$", "") == "1:1"
+        )
+        assert ws.print_options.gridLines  # the answer boxes show on paper
+    # LibreOffice does not shrink a one-column sheet: the column must fit a portrait A4 page
+    # (8.27 in minus 1 in of margins; about 8.3 pixels at 96 dpi per unit with DejaVu Sans).
+    intro = district_book["Istruzioni"]
+    assert intro.page_setup.orientation == "portrait"
+    margins = intro.page_margins.left + intro.page_margins.right
+    assert intro.column_dimensions["A"].width * 8.3 / 96 <= 8.27 - margins
+
+
+@pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdftotext")),
+    reason="LibreOffice and poppler needed",
+)
+def test_libreoffice_prints_every_word(instrument, tmp_path):
+    [path] = build_templates(instrument, DISTRICTS.head(1), tmp_path)
+    profile = (tmp_path / "lo-profile").as_uri()  # own profile: no clash with another soffice
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    pdf = path.with_suffix(".pdf")
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) == len(VISIBLE)  # each sheet one page wide and (here) one page long
+    printed = set(re.findall(r"\S+", "\n".join(pages)))
+    wb = load_workbook(path)
+    for title in VISIBLE:
+        ws = wb[title]
+        for row in ws.iter_rows():
+            if ws.row_dimensions[row[0].row].hidden:
+                continue
+            for value in (cell.value for cell in row):
+                missing = [w for w in str(value or "").split() if w not in printed]
+                assert not missing, (title, value, missing)
 
 
 def test_master_workbook(instrument, tmp_path):

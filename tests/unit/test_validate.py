@@ -128,6 +128,35 @@ def test_status_in_capitals_is_resolved_with_a_warning(tmp_path, instrument):
     assert result.data.interventions.loc[0, "status"] == "in_corso"
 
 
+@pytest.mark.parametrize(
+    ("sheet", "question", "typed", "code", "label"),
+    [
+        ("Profilo", "referent_role", "  assessore   al COMMERCIO ", "assessore_commercio",
+         "Assessore al commercio"),
+        ("Governance", "gov_comuni", "MOLTO D\u2019ACCORDO", "molto", "Molto d'accordo"),
+        ("Formazione", "training_awareness", "medio.", "medio", "Medio"),
+    ],
+)  # fmt: skip
+def test_dropdown_label_typed_with_other_case_or_spacing_is_a_warning(
+    tmp_path, instrument, sheet, question, typed, code, label
+):
+    wb = filled(instrument)
+    ws = wb[sheet]
+    ws.cell(_rows(ws)[question], 3).value = typed
+    result = run(tmp_path, instrument, wb)
+    f = only(result, question=question)
+    assert (f.severity, f.sheet, f.cell, f.value) == (
+        "warning",
+        sheet,
+        f"C{_rows(ws)[question]}",
+        typed,
+    )
+    assert f"«{label}» ({code})" in f.message
+    table = result.data.likert.set_index("item")["value"] if sheet != "Profilo" else None
+    got = table[question] if table is not None else result.data.interviews.loc[0, question]
+    assert got == code
+
+
 def test_unknown_value_is_an_error_with_suggestion(tmp_path, instrument):
     wb = filled(instrument)
     wb["Interventi"]["C3"] = "Completat"
@@ -259,3 +288,14 @@ def test_not_a_workbook_and_password_are_findings(tmp_path, instrument):
     errors = {f.file: f.message for f in result.findings if f.severity == "error"}
     assert set(errors) == {"file1.xlsx", "file2.xlsx"} and "password" in errors["file2.xlsx"]
     assert len(result.accounting.files_failed) == 2 and result.accounting.accepted == ("2011_D01",)
+
+
+def test_unfilled_district_workbook_is_listed_not_read(tmp_path, instrument):
+    empty = build_district_workbook(instrument, "D03", "Distretto di prova")
+    result = run(tmp_path, instrument, empty, filled(instrument, "D02"))
+    acc = result.accounting
+    assert acc.accepted == ("2011_D02",) and acc.read == 1 and acc.balanced
+    assert [(b.file, b.sheet, b.row, b.district_id) for b in acc.blank_rows] == [
+        ("file1.xlsx", "", None, "D03")
+    ]
+    assert list(result.findings) == []  # no "missing answer" warnings for a blank form

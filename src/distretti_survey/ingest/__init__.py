@@ -16,13 +16,22 @@ from distretti_survey.errors import InputError
 from distretti_survey.findings import Finding, Findings
 from distretti_survey.ingest.model import (
     Accounting,
+    BlankRow,
     IngestResult,
     Rejection,
     SurveyData,
 )
 from distretti_survey.ingest.write import write_outputs
 
-__all__ = ["Accounting", "IngestResult", "Rejection", "SurveyData", "read_wave", "write_outputs"]
+__all__ = [
+    "Accounting",
+    "BlankRow",
+    "IngestResult",
+    "Rejection",
+    "SurveyData",
+    "read_wave",
+    "write_outputs",
+]
 
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 #: Files in an input folder that are not interviews.
@@ -127,6 +136,10 @@ def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = Non
             ]
         findings.extend(found)
 
+    # A row with only the pre-filled district is a district not interviewed, not an interview.
+    blank = [_blank_row(raw) for raw in raws if raw.is_empty()]
+    raws = [raw for raw in raws if not raw.is_empty()]
+
     wave = spec.wave
     known, names = None, {}
     if registry is not None and wave is not None:
@@ -179,8 +192,17 @@ def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = Non
         accepted=tuple(data.interviews["interview_id"]),
         rejected=tuple(rejected),
         ignored=tuple(p.name for p in ignored),
+        blank_rows=tuple(blank),
     )
     return IngestResult(data, findings, accounting, wave=wave, synthetic=spec.synthetic)
+
+
+def _blank_row(raw) -> BlankRow:
+    from distretti_survey.ingest.values import text_value
+
+    cell = raw.district_cell()
+    sheet = cell.sheet if raw.row is not None else ""
+    return BlankRow(raw.file, sheet, raw.row, text_value(cell.value).strip())
 
 
 def _check_meta(raw, spec, district: str, findings: Findings) -> None:

@@ -41,11 +41,33 @@ class Rejection:
 
 
 @dataclass(frozen=True)
+class BlankRow:
+    """A master/export row or a workbook with no answer besides the pre-filled district.
+
+    Such a row is a district not (yet) interviewed, not an empty interview: it is not read as
+    an interview, and is listed so that nothing disappears silently. ``row`` is the row as
+    Excel shows it (None for a whole per-district workbook).
+    """
+
+    file: str
+    sheet: str
+    row: int | None
+    district_id: str
+
+    def where(self) -> str:
+        """Return where it is, e.g. ``master.xlsx, interviste, riga 3``."""
+        parts = [self.file, self.sheet, f"riga {self.row}" if self.row else ""]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
 class Accounting:
     """What was read and what became of it: ``read == len(accepted) + len(rejected)``.
 
     ``files_failed`` maps a file that could not be read to the reason; such a file yields no
-    interview, so it counts among the files but not among the interviews read.
+    interview, so it counts among the files but not among the interviews read. ``blank_rows``
+    are rows (or workbooks) with nothing but the pre-filled district: not interviews, so not
+    among the interviews read either.
     """
 
     files: tuple[str, ...]
@@ -54,6 +76,7 @@ class Accounting:
     accepted: tuple[str, ...]
     rejected: tuple[Rejection, ...]
     ignored: tuple[str, ...] = field(default_factory=tuple)
+    blank_rows: tuple[BlankRow, ...] = field(default_factory=tuple)
 
     @property
     def balanced(self) -> bool:
@@ -67,6 +90,10 @@ class Accounting:
             "files": list(self.files),
             "files_failed": [{"file": f, "reason": r} for f, r in self.files_failed],
             "files_ignored": list(self.ignored),
+            "blank_rows": [
+                {"file": b.file, "sheet": b.sheet, "row": b.row, "district_id": b.district_id}
+                for b in self.blank_rows
+            ],
             "interviews_read": self.read,
             "accepted": len(self.accepted),
             "rejected": len(self.rejected),

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from distretti_survey.ingest.values import is_blank
+
+#: Answers a template fills in before the interview: on their own they are not an interview.
+PREFILLED = frozenset({"district_id", "district_name"})
+
 
 @dataclass(frozen=True)
 class RawCell:
@@ -32,6 +37,18 @@ class RawInterview:
     labels_expected: bool = False
     #: a cell whose problem makes the interview unusable even if the district is known
     fatal: str = ""
+    #: the row of a master workbook or export (1-based, as Excel shows it); None for a workbook
+    row: int | None = None
+
+    def has_answers(self) -> bool:
+        """Return True when a question besides the pre-filled district has an answer."""
+        return any(
+            not is_blank(cell.value) for name, cell in self.answers.items() if name not in PREFILLED
+        )
+
+    def is_empty(self) -> bool:
+        """Return True when nothing but the pre-filled district is there: not an interview."""
+        return not self.interventions and not self.has_answers()
 
     def district_cell(self) -> RawCell:
         """Return the cell holding the district id: the answer, else the ``_meta`` value."""

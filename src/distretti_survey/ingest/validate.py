@@ -170,34 +170,21 @@ class _Checker:
         return found.code
 
     def multi(self, q: QuestionSpec) -> list[str]:
-        """Return the options selected for a select_multiple, in list order."""
+        """Return the options selected for a select_multiple, in list order.
+
+        An export may hold both the space-separated column and the 0/1 ``question/option``
+        columns; when they disagree on an option that has a 0/1 column, the union is used
+        and a warning names the options that differ.
+        """
         options = self.spec.options(q.name)
-        chosen: set[str] = set()
-        joined = self.raw.answers.get(q.name)
-        if joined is not None and not is_blank(joined.value):
-            text = text_value(joined.value)
-            parts = (
-                text.split()
-                if ";" not in text and "," not in text
-                else ([p for p in text.replace(";", ",").split(",") if p.strip()])
-            )
-            for part in parts:
-                found = resolve_choice(part.strip(), options)
-                if found.code is None:
-                    self.add(
-                        joined,
-                        q.name,
-                        f"«{q.label}»: opzione «{part}» non prevista.",
-                        "Forse: " + ", ".join(found.suggestions) if found.suggestions else "",
-                        severity="error",
-                        value=part,
-                    )
-                else:
-                    chosen.add(found.code)
+        in_joined = self._joined_options(q, options)
+        in_columns: set[str] = set()
+        with_column: set[str] = set()
         for code in [c.code for c in options]:
             cell = self.raw.answers.get(f"{q.name}/{code}")
             if cell is None:
                 continue
+            with_column.add(code)
             tick = parse_tick(cell.value)
             if tick is None:
                 self.add(
@@ -208,7 +195,7 @@ class _Checker:
                 )
                 tick = True
             if tick:
-                chosen.add(code)
+                in_columns.add(code)
         for key, cell in self.raw.answers.items():
             base, _, option = key.partition("/")
             unknown = base == q.name and option and option not in {c.code for c in options}
@@ -219,7 +206,62 @@ class _Checker:
                     f"Opzione «{option}» non prevista dall'elenco: ignorata.",
                     "Controllare il nome della colonna o della riga.",
                 )
+        joined = self.raw.answers.get(q.name)
+        if joined is not None and with_column:
+            self._compare_multi(q, joined, in_joined & with_column, in_columns)
+        chosen = in_joined | in_columns
         return [c.code for c in options if c.code in chosen]
+
+    def _joined_options(self, q: QuestionSpec, options: Sequence) -> set[str]:
+        """Return the options of the space-separated column of a select_multiple."""
+        chosen: set[str] = set()
+        joined = self.raw.answers.get(q.name)
+        if joined is None or is_blank(joined.value):
+            return chosen
+        text = text_value(joined.value)
+        parts = (
+            text.split()
+            if ";" not in text and "," not in text
+            else ([p for p in text.replace(";", ",").split(",") if p.strip()])
+        )
+        for part in parts:
+            found = resolve_choice(part.strip(), options)
+            if found.code is None:
+                self.add(
+                    joined,
+                    q.name,
+                    f"«{q.label}»: opzione «{part}» non prevista.",
+                    "Forse: " + ", ".join(found.suggestions) if found.suggestions else "",
+                    severity="error",
+                    value=part,
+                )
+            else:
+                chosen.add(found.code)
+        return chosen
+
+    def _compare_multi(
+        self, q: QuestionSpec, joined: RawCell, in_joined: set[str], in_columns: set[str]
+    ) -> None:
+        only_joined, only_columns = in_joined - in_columns, in_columns - in_joined
+        if not only_joined and not only_columns:
+            return
+        order = [c.code for c in self.spec.options(q.name)]
+        parts = [
+            f"{where}: {', '.join(code for code in order if code in codes)}"
+            for where, codes in (
+                (f"solo nella colonna «{q.name}»", only_joined),
+                ("solo nelle colonne 0/1", only_columns),
+            )
+            if codes
+        ]
+        self.add(
+            joined,
+            q.name,
+            f"«{q.label}»: la colonna «{q.name}» e le colonne 0/1 «{q.name}/…» non concordano "
+            f"({'; '.join(parts)}). Usata l'unione: le opzioni indicate in una delle due "
+            "sono considerate selezionate.",
+            "Verificare le risposte nella piattaforma di raccolta e correggere l'export.",
+        )
 
 
 def _lookup(values: dict[str, Any]):

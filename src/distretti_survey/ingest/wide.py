@@ -143,7 +143,11 @@ def read_wide_book(book: Book, spec: FormSpec) -> tuple[list[RawInterview], list
         meta = {**book_meta, **{k: v for k, v in cells.items() if k.startswith("_")}}
         answers = {k: v for k, v in cells.items() if not k.startswith("_")}
         interview = RawInterview(
-            file=book.name, source=f"{book.name}:{main}!{r + 1}", answers=answers, meta=meta
+            file=book.name,
+            source=f"{book.name}:{main}!{r + 1}",
+            answers=answers,
+            meta=meta,
+            row=r + 1,
         )
         interviews.append(interview)
         if "_index" in meta:
@@ -198,6 +202,9 @@ def _read_repeat(
             owners = [by_index[key]] if key in by_index else []
         else:
             owners = by_district.get(fold(key), [])
+            # A master keeps its pre-filled row when the interview was typed on a new row:
+            # the interventions belong to the row with answers.
+            owners = [o for o in owners if o.has_answers()] or owners
         if not owners:
             found.append(
                 Finding(
