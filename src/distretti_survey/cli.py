@@ -153,7 +153,7 @@ def _cmd_code(args: argparse.Namespace) -> int:
         coder_decisions=coder_decisions,
         simulate_seed=args.seed if args.simulate else None,
     )
-    write_coding(coding, frame, out)
+    write_coding(coding, frame, out, districts=list(result.data.interviews["district_id"]))
     c = coding.counts
     print(
         f"Risposte aperte: {c['answers']}, segmenti: {c['segments']}, suggerimenti: "

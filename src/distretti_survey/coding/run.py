@@ -127,14 +127,28 @@ def read_decisions(path: str | Path) -> pd.DataFrame:
 
 
 def write_coding(
-    result: CodingResult, frame: pd.DataFrame, out_dir: str | Path, *, workbooks: bool = True
+    result: CodingResult,
+    frame: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    districts: list[str] | None = None,
+    workbooks: bool = True,
 ) -> list[Path]:
-    """Write the coding tables (CSV), the counts, and blank coder workbooks for what is left.
+    """Write the coding tables (CSV), the counts, the analysis outputs and the workbooks.
 
-    Coder A's workbook shows the suggestions; coder B's is blind. The segments already decided
-    (reused or coded) are not in the workbooks.
+    Besides segments, suggestions, decisions and final codes: code frequencies ("k of N
+    districts", N = ``len(districts)``), the district x code 0/1 matrix, code co-occurrence,
+    illustrative quotes (contacts scrubbed, no district), the disagreements workbook when two
+    coders decided, and blank coder workbooks for what is left: coder A's shows the
+    suggestions, coder B's is blind.
     """
-    from distretti_survey.coding.workbooks import write_coder_workbook
+    from distretti_survey.coding.outputs import (
+        code_cooccurrence,
+        code_frequencies,
+        district_code_matrix,
+        illustrative_quotes,
+    )
+    from distretti_survey.coding.workbooks import write_coder_workbook, write_disagreements
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -147,6 +161,14 @@ def write_coding(
     }
     if result.agreement is not None:
         tables["agreement.csv"] = result.agreement
+    districts = sorted(districts or set(result.segments["district_id"]))
+    final = result.final
+    tables["frequenze_codici.csv"] = code_frequencies(final, frame, n_districts=len(districts))
+    tables["matrice_distretti_codici.csv"] = district_code_matrix(
+        final, frame, districts=districts
+    ).reset_index()
+    tables["cooccorrenze_codici.csv"] = code_cooccurrence(final, frame).reset_index()
+    tables["citazioni.csv"] = illustrative_quotes(final, result.segments, frame)
     for name, table in tables.items():
         path = out / name
         table.to_csv(path, index=False, lineterminator="\n")
@@ -156,6 +178,17 @@ def write_coding(
         json.dumps(counts, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     written.append(out / "counts.json")
+    by_coder = dict(tuple(result.decisions.groupby("coder")))
+    if {"coder_a", "coder_b"} <= by_coder.keys():
+        written.append(
+            write_disagreements(
+                by_coder["coder_a"],
+                by_coder["coder_b"],
+                result.segments,
+                out / "disaccordi.xlsx",
+                frame,
+            )
+        )
     todo = result.needs_coding
     if workbooks and len(todo):
         sugg = result.suggestions[result.suggestions["segment_id"].isin(todo["segment_id"])]

@@ -1,0 +1,109 @@
+"""Coding of the demo waves from the CLI: outputs, simulated coders, carry-over to 2012."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def run(*args, cwd):
+    return subprocess.run(
+        [sys.executable, "-m", "distretti_survey", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def coded(repo_root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("coding")
+    first = run(
+        "code", "data/raw/demo/2011", "--simulate", "--out", str(out / "2011"), cwd=repo_root
+    )
+    assert first.returncode == 0, first.stderr
+    # No simulation in 2012: what the earlier decisions do not cover goes to the coders.
+    second = run(
+        "code",
+        "data/raw/demo/2012",
+        "--reuse",
+        str(out / "2011" / "decisions.csv"),
+        "--out",
+        str(out / "2012"),
+        cwd=repo_root,
+    )
+    assert second.returncode == 0, second.stderr
+    return out, first.stdout, second.stdout
+
+
+def test_outputs_of_a_coded_wave(coded):
+    out, stdout, _ = coded
+    names = {p.name for p in (out / "2011").iterdir()}
+    assert {
+        "suggestions.csv",
+        "decisions.csv",
+        "final_codes.csv",
+        "agreement.csv",
+        "frequenze_codici.csv",
+        "matrice_distretti_codici.csv",
+        "cooccorrenze_codici.csv",
+        "citazioni.csv",
+        "disaccordi.xlsx",
+        "counts.json",
+    } <= names
+    assert "SIMULATI" in stdout
+    final = pd.read_csv(out / "2011" / "final_codes.csv")
+    assert set(final["source"]) <= {"rule", "coder_a", "coder_b", "consensus"}
+    matrix = pd.read_csv(out / "2011" / "matrice_distretti_codici.csv")
+    assert len(matrix) == 18 and set(matrix.drop(columns="district_id").stack()) <= {0, 1}
+
+
+def test_carry_over_reuses_every_unchanged_answer(coded):
+    out, _, stdout = coded
+    earlier = pd.read_csv(out / "2011" / "segments.csv")
+    later = pd.read_csv(out / "2012" / "segments.csv")
+    seen = set(zip(earlier["fingerprint"], earlier["question"], strict=True))
+    unchanged = sum(
+        (f, q) in seen for f, q in zip(later["fingerprint"], later["question"], strict=True)
+    )
+    counts = json.loads((out / "2012" / "counts.json").read_text(encoding="utf-8"))
+    assert unchanged > 0
+    assert counts["segments_reused"] == unchanged
+    assert counts["segments_to_code"] == len(later) - unchanged
+    assert f"{unchanged} segmenti" in stdout
+    # Only the new text goes to the coders' workbooks.
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "2012" / "codifica_coder_a.xlsx", read_only=True)
+    themes = ("avanzamento", "formazione", "governance")
+    rows = sum(
+        1
+        for name in themes
+        for (cell,) in book[name].iter_rows(min_row=3, max_col=1, values_only=True)
+        if cell
+    )
+    assert rows == len(later) - unchanged
+
+
+def test_simulation_is_refused_on_real_data(tmp_path, repo_root):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    wave = tmp_path / "2011"
+    shutil.copytree(repo_root / "data/raw/demo/2011", wave)
+    book = load_workbook(wave / "questionnaire.xlsx")
+    sheet = book["settings"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("synthetic") + 1, value="no")
+    book.save(wave / "questionnaire.xlsx")
+    result = run("code", str(wave), "--simulate", "--out", str(tmp_path / "out"), cwd=repo_root)
+    assert result.returncode != 0
+    assert "solo su dati dimostrativi" in result.stderr and "Traceback" not in result.stderr
