@@ -55,3 +55,44 @@ def test_import_does_not_load_heavy_libraries():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_every_subcommand_has_help():
+    for command in ("registry", "template", "validate", "code", "report", "compare"):
+        result = run(command, "--help")
+        assert result.returncode == 0, command
+        assert "usage:" in result.stdout
+
+
+def test_validate_exit_codes_and_findings_columns(repo_root, tmp_path):
+    clean = run("validate", "data/raw/demo/2011", "--out", str(tmp_path / "ok"), cwd=repo_root)
+    assert clean.returncode == 0, clean.stderr
+    messy = run("validate", "data/raw/demo/messy", "--out", str(tmp_path / "ko"), cwd=repo_root)
+    assert messy.returncode == 1
+    header = (tmp_path / "ko" / "findings.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "file,sheet,cell,district,question,value,severity,message,suggestion"
+    assert (tmp_path / "ko" / "findings.xlsx").is_file()
+    missing = run(
+        "validate",
+        str(tmp_path / "nothing"),
+        "--questionnaire",
+        "data/raw/demo/2011/questionnaire.xlsx",
+        cwd=repo_root,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("errore:") and "Traceback" not in missing.stderr
+
+
+def test_template_writes_one_workbook_per_district(repo_root, tmp_path):
+    result = run("template", "data/raw/demo/2012", "--out", str(tmp_path), cwd=repo_root)
+    assert result.returncode == 0, result.stderr
+    assert len(list(tmp_path.glob("D*_2012.xlsx"))) == 19
+
+
+def test_raw_data_is_never_written(repo_root, tmp_path):
+    raw = repo_root / "data" / "raw"
+    before = {p: p.stat().st_mtime_ns for p in raw.rglob("*") if p.is_file()}
+    run("validate", "data/raw/demo/2011", "--out", str(tmp_path / "v"), cwd=repo_root)
+    run("code", "data/raw/demo/2011", "--simulate", "--out", str(tmp_path / "c"), cwd=repo_root)
+    after = {p: p.stat().st_mtime_ns for p in raw.rglob("*") if p.is_file()}
+    assert after == before
