@@ -124,3 +124,8 @@ def test_interview_templates_rebuild_wide_rows(bd):
         [["D01", "fiere", 1000.0], ["D01", "sicurezza", None]],
     )
     assert out[1] == (["D02", None, "B", 1, None], [])
+
+
+def test_peak_rss_is_a_plausible_size(bd):
+    # a Python interpreter with pandas loaded holds tens of MiB, far less than 100 GiB
+    assert 10_000 < bd.peak_rss_kb() < 100 * 1024 * 1024
