@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable
+from functools import lru_cache
+from types import CodeType
 
 _ALLOWED = (
     ast.Expression,
@@ -44,6 +46,32 @@ def _translate(expr: str) -> str:
     return py.replace("true()", "True").replace("false()", "False")
 
 
+@lru_cache(maxsize=512)
+def _compiled(expr: str) -> CodeType | None:
+    """Return the checked, compiled expression, or None when it is not understood.
+
+    Cached: a questionnaire has a few dozen expressions, evaluated for every interview.
+    """
+    try:
+        tree = ast.parse(_translate(expr), mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            return None
+        if isinstance(node, ast.Name) and node.id not in _FUNCTIONS | {"True", "False"}:
+            return None
+    return compile(tree, "<xlsform>", "eval")
+
+
+def _selected(value: object, option: object) -> bool:
+    return str(option) in str(value or "").split()
+
+
+def _count(value: object) -> int:
+    return len(str(value or "").split())
+
+
 def evaluate(expr: str, lookup: Callable[[str], object], current: object = None) -> bool | None:
     """Return the truth of an XLSForm expression, or None when it cannot be evaluated.
 
@@ -63,25 +91,12 @@ def evaluate(expr: str, lookup: Callable[[str], object], current: object = None)
     >>> evaluate("selected(${p}, 'nessuno')", {"p": "nessuno altro"}.get)
     True
     """
-    try:
-        tree = ast.parse(_translate(expr), mode="eval")
-    except SyntaxError:
+    code = _compiled(expr)
+    if code is None:
         return None
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED):
-            return None
-        if isinstance(node, ast.Name) and node.id not in _FUNCTIONS | {"True", "False"}:
-            return None
-
-    def selected(value: object, option: object) -> bool:
-        return str(option) in str(value or "").split()
-
-    def count(value: object) -> int:
-        return len(str(value or "").split())
-
-    env = {"_v": lookup, "_sel": selected, "_count": count, "_dot": current}
+    env = {"_v": lookup, "_sel": _selected, "_count": _count, "_dot": current}
     try:
-        result = eval(compile(tree, "<xlsform>", "eval"), {"__builtins__": {}}, env)
+        result = eval(code, {"__builtins__": {}}, env)
     except (TypeError, ValueError):  # comparing an unanswered (None) value
         return None
     return bool(result)
