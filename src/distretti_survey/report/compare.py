@@ -17,7 +17,7 @@ from distretti_survey import indicators as ind
 from distretti_survey.crosswalk import build_crosswalk
 from distretti_survey.errors import ConfigError
 from distretti_survey.findings import Findings
-from distretti_survey.report.analysis import THEME_QUESTIONS, interview_codes
+from distretti_survey.report.analysis import NO_PROBLEM_CODES, THEME_QUESTIONS, interview_codes
 
 ALL = "TUTTI"
 POSITIVE_SCORE = 4
@@ -112,8 +112,9 @@ def wave_values(
     frame = instrument.coding_frame
     codes = interview_codes(final, frame)
     top = frame.loc[frame["parent"].fillna("").eq("") & frame["theme"].eq("governance"), "code_id"]
+    problems = [code for code in top if code not in NO_PROBLEM_CODES]
     mentions = ind.code_mentions(
-        codes, interviews, question=THEME_QUESTIONS["governance"], code_ids=list(top)
+        codes, interviews, question=THEME_QUESTIONS["governance"], code_ids=problems
     )
     add("criticita_codificata", mentions, mentions["code_id"], ALL, "share")
     out = pd.concat(rows, ignore_index=True)
