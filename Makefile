@@ -44,8 +44,8 @@ report: venv ## Run the main job on the demo waves: validate, code, report 2011 
 	  --decisions $(INTERIM)/2012/coding/decisions.csv --jobs 2 --out reports/confronto_2011_2012
 
 lint: venv-dev ## Lint and check formatting with ruff
-	$(BIN)/ruff check src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check src tests tools notebooks/*.ipynb
+	$(BIN)/ruff format --check src tests tools notebooks/*.ipynb
 
 test: lint ## Lint, then run the whole test suite (unit, integration, notebooks)
 	$(BIN)/python -m pytest

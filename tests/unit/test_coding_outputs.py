@@ -54,7 +54,7 @@ def test_frequencies_roll_sub_codes_up_and_give_k_of_n():
     # G: segments I1:01, I1:02, I2:01 -> 3; answers I1, I2 -> 2; districts D1, D2 -> 2
     assert out.loc["G", ["n_segments", "n_answers", "n_districts"]].tolist() == [3, 2, 2]
     assert out.loc["G2", ["n_segments", "n_answers", "n_districts"]].tolist() == [1, 1, 1]
-    assert out.loc["H", "districts_text"] == "2 distretti su 5"
+    assert out.loc["H", "districts_text"] == "2 di 5 distretti"
     assert out.loc["G", "share_districts"] == 0.4
 
 

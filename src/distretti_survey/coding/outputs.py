@@ -86,7 +86,7 @@ def code_frequencies(
         out[column] = out[column].fillna(0).astype(int)
     out["n_districts_base"] = int(n_districts)
     out["share_districts"] = out["n_districts"] / n_districts if n_districts else float("nan")
-    out["districts_text"] = [f"{k} distretti su {n_districts}" for k in out["n_districts"]]
+    out["districts_text"] = [f"{k} di {n_districts} distretti" for k in out["n_districts"]]
     return out.reset_index(drop=True)
 
 

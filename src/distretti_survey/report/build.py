@@ -167,9 +167,9 @@ def _findings_summary(prepared: PreparedWave, analysis: WaveAnalysis) -> list[st
         f"Avanzamento: {_pct(k['share_completed'])} degli interventi completati, "
         f"{_pct(k['budget_realisation'])} del budget previsto già speso.",
         f"Formazione: il tema più richiesto è «{lab['training_topics'].get(top_need['option'])}» "
-        f"({top_need['k']} distretti su {top_need['n']}).",
+        f"({top_need['k']} di {top_need['n']} distretti).",
         f"Governance: la criticità più citata è «{lab['code'].get(top_problem['code_id'])}» "
-        f"({top_problem['k']} distretti su {top_problem['n']}).",
+        f"({top_problem['k']} di {top_problem['n']} distretti).",
     ]
 
 

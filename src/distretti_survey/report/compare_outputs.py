@@ -16,7 +16,7 @@ from distretti_survey.tables import Table
 PCT = "0.0%"
 
 
-def _labels(prepared: list[Any]) -> dict[str, str]:
+def comparison_labels(prepared: list[Any]) -> dict[str, str]:
     """Return Italian labels for every item id of the waves (questions, options, codes)."""
     labels: dict[str, str] = {}
     for p in reversed(prepared):  # the first wave's labels win: its ids are the reference
@@ -168,7 +168,7 @@ def write_comparison(
 
     out = Path(out_dir)
     synthetic = any(p.instrument.synthetic for p in prepared)
-    labels = _labels(prepared)
+    labels = comparison_labels(prepared)
     specs = comparison_specs(comparison, labels)
     figures = render_figures(
         specs,

@@ -37,7 +37,7 @@ HEADERS = {
     "n_segments": "Segmenti",
     "n_answers": "Risposte",
     "n_districts": "Distretti",
-    "districts_text": "Distretti su N",
+    "districts_text": "k di N distretti",
     "small_base": "Base ridotta",
 }
 FORMATS = {

@@ -1,0 +1,209 @@
+"""Execute the researchers' notebooks in ``notebooks/`` and check what they wrote.
+
+Each notebook is read into memory and run with nbclient from ``notebooks/`` (its paths are
+relative to that folder); the committed file is never rewritten. The kernel is ipykernel's own
+spec for the interpreter running the tests, so a ``python3`` kernelspec installed elsewhere on
+the machine (user or system Jupyter folders) cannot put another Python in its place. Parameters
+are injected after the cell tagged ``parameters``, as papermill does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+INTERIM = ROOT / "data" / "interim" / "notebooks"
+TIMEOUT = 180  # seconds per cell: generous for a slow CI machine; each notebook takes ~5 s
+
+pytestmark = [
+    pytest.mark.notebooks,
+    # Older jupyter_core warns at start-up about its folders; not the project's concern.
+    pytest.mark.filterwarnings("ignore:Jupyter is migrating its paths:DeprecationWarning"),
+]
+
+PROBE = "import sys\nprint(sys.executable)\nprint(sys.prefix)"
+
+
+def _kernel_manager_class():
+    """Return a kernel manager class that finds only ipykernel's spec for sys.executable."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ThisPython(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _no_kernel_folders(self) -> KernelSpecManager:
+            # No kernel folders: "python3" falls back to ipykernel's own spec.
+            return KernelSpecManager(kernel_dirs=[])
+
+    return ThisPython
+
+
+def _execute(name: str, parameters: dict[str, Any] | None = None):
+    """Run one notebook with the test interpreter's kernel; return the executed notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    if parameters:
+        position = next(
+            i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])
+        )
+        source = "\n".join(f"{key} = {value!r}" for key, value in parameters.items())
+        cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
+        nb.cells.insert(position + 1, cell)
+    nb.cells.append(nbformat.v4.new_code_cell(PROBE))
+    client = NotebookClient(
+        nb,
+        timeout=TIMEOUT,
+        kernel_manager_class=_kernel_manager_class(),
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
+    return nb
+
+
+def _text(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+
+
+# "<file>:<line>: <Category>Warning: <message>", as Python writes a warning to stderr.
+WARNING_LINE = re.compile(r"^(?P<file>\S.*?):\d+: \w*Warning: ", re.MULTILINE)
+
+
+def _ours(file: str) -> bool:
+    """Tell whether a warning comes from a notebook cell or from the package."""
+    return "distretti_survey" in file or re.search(r"ipykernel_\d+", file) is not None
+
+
+def _check_run(nb) -> None:
+    """Check the kernel was this interpreter and no cell or package code wrote a warning.
+
+    Warnings from Jupyter itself (kernel start-up, deprecations in its own modules) are left
+    alone: they are not the project's and must not fail the suite on a newer machine.
+    """
+    executable, prefix = _text(nb.cells[-1]).splitlines()
+    assert executable == sys.executable
+    assert prefix == sys.prefix
+    stderr = "".join(
+        o.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if o.get("name") == "stderr"
+    )
+    ours = [m.group(0) for m in WARNING_LINE.finditer(stderr) if _ours(m.group("file"))]
+    assert not ours, "avvisi Python nel notebook:\n" + stderr
+
+
+def _shown(nb) -> str:
+    """Return everything the code cells displayed, as text."""
+    return "".join(str(o) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def _images(nb) -> int:
+    return sum(
+        "image/png" in o.get("data", {})
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
+
+
+def test_notebooks_are_committed_without_outputs():
+    import nbformat
+
+    names = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+    assert names == [
+        "01_acquisizione_e_validazione.ipynb",
+        "02_codifica_e_accordo.ipynb",
+        "03_grafici_del_talk.ipynb",
+        "04_confronto_tra_ondate.ipynb",
+    ]
+    for name in names:
+        text = (NOTEBOOKS / name).read_text(encoding="utf-8")
+        assert "output_type" not in text, name  # the repository's before-stop check
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+        assert nb.metadata["kernelspec"]["name"] == "python3", name
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(c.outputs == [] and c.execution_count is None for c in code), name
+        tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, name
+
+
+def test_acquisizione_e_validazione():
+    nb = _execute("01_acquisizione_e_validazione.ipynb")
+    _check_run(nb)
+    out = INTERIM / "2011" / "validate"
+    accounting = json.loads((out / "accounting.json").read_text(encoding="utf-8"))
+    assert accounting["balanced"] is True
+    assert accounting["interviews_read"] == 18  # the 18 demo districts of 2011
+    assert (out / "findings.xlsx").is_file()
+    assert not (out / "contacts.csv").exists()
+    assert "referent_email" not in _shown(nb)  # the contacts table is never displayed
+
+
+def test_acquisizione_on_the_messy_folder(tmp_path):
+    # Unreadable, duplicated and unknown-district workbooks: errors and rejections to show.
+    nb = _execute(
+        "01_acquisizione_e_validazione.ipynb",
+        {"wave_dir": "../data/raw/demo/messy", "out_dir": str(tmp_path)},
+    )
+    _check_run(nb)
+    accounting = json.loads((tmp_path / "accounting.json").read_text(encoding="utf-8"))
+    assert accounting["balanced"] is True
+    assert accounting["rejected"] > 0
+    assert "referent_email" not in _shown(nb)
+
+
+def test_codifica_e_accordo_with_carry_over(tmp_path):
+    nb = _execute("02_codifica_e_accordo.ipynb")
+    _check_run(nb)
+    first = INTERIM / "2011" / "coding"
+    counts = json.loads((first / "counts.json").read_text(encoding="utf-8"))
+    assert counts["simulated_coders"] is True
+    assert counts["segments_reused"] == 0
+    for name in ("codifica_coder_a.xlsx", "codifica_coder_b.xlsx", "agreement.csv"):
+        assert (first / name).is_file(), name
+
+    # The next wave reuses the decisions of the first for the answers repeated word for word.
+    later = tmp_path / "2012"
+    nb = _execute(
+        "02_codifica_e_accordo.ipynb",
+        {
+            "wave_dir": "../data/raw/demo/2012",
+            "earlier_decisions": str(first / "decisions.csv"),
+            "out_dir": str(later),
+        },
+    )
+    _check_run(nb)
+    counts = json.loads((later / "counts.json").read_text(encoding="utf-8"))
+    assert 0 < counts["segments_reused"] < counts["segments"]
+    assert counts["segments_to_code"] == counts["segments"] - counts["segments_reused"]
+
+
+def test_grafici_del_talk():
+    nb = _execute("03_grafici_del_talk.ipynb")
+    _check_run(nb)
+    assert _images(nb) == 3
+    out = INTERIM / "2011" / "report"
+    for name in ("report.html", "presentazione.pptx", "tabelle.xlsx", "manifest.json"):
+        assert (out / name).is_file(), name
+
+
+def test_confronto_tra_ondate():
+    nb = _execute("04_confronto_tra_ondate.ipynb")
+    _check_run(nb)
+    assert _images(nb) == 1
+    out = INTERIM / "confronto_2011_2012"
+    for name in ("confronto.html", "confronto.xlsx", "manifest.json"):
+        assert (out / name).is_file(), name
