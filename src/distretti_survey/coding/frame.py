@@ -15,20 +15,10 @@ import pandas as pd
 
 from distretti_survey.errors import ConfigError
 from distretti_survey.findings import Finding, Findings
+from distretti_survey.instrument import CODING_FRAME_COLUMNS
 
-COLUMNS = (
-    "code_id",
-    "theme",
-    "parent",
-    "label::Italiano (it)",
-    "label::English (en)",
-    "definition",
-    "use_when",
-    "not_when",
-    "examples",
-    "keywords",
-    "patterns",
-)
+# The frame's columns are the questionnaire's coding_frame sheet: one definition, there.
+COLUMNS = CODING_FRAME_COLUMNS
 THEMES = ("progress", "training", "governance")
 THEME_LABELS = {"progress": "avanzamento", "training": "formazione", "governance": "governance"}
 LABEL = "label::Italiano (it)"
