@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from distretti_survey.xlsx_io import safe_text, stable_save
+from distretti_survey.xlsx_io import print_setup, safe_text, stable_save
 
 SYNTHETIC_MARK = "DATI DIMOSTRATIVI - dati sintetici"
 TITLE_ROW = 1
@@ -163,6 +163,7 @@ def _write_sheet(ws: Any, table: Table, *, synthetic: bool) -> None:
             _MAX_WIDTH, max(_MIN_WIDTH, width + 2)
         )
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
+    print_setup(ws, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
 
 
 def write_tables_xlsx(tables: Sequence[Table], path: Path | str, *, synthetic: bool) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from distretti_survey.errors import ConfigError, InputError
-from distretti_survey.xlsx_io import safe_text, stable_save
+from distretti_survey.xlsx_io import print_setup, safe_text, stable_save
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,23 +111,6 @@ def _font(**style: object) -> Font:
     from openpyxl.styles import Font
 
     return Font(**{"name": "Calibri", "size": 11, **style})
-
-
-def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: str | None = None) -> None:
-    """Print on A4, one page wide, with the header row on every page and the cell grid."""
-    from openpyxl.worksheet.page import PageMargins
-    from openpyxl.worksheet.properties import PageSetupProperties
-
-    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages down as needed
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.gridLines = title_rows is not None  # the answer boxes show on paper
-    if title_rows:
-        ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "&A · pagina &P di &N"
 
 
 def _write_lists(wb: Workbook, instrument: Instrument, *, codes: bool) -> _ListRanges:
@@ -316,7 +299,7 @@ def _question_sheet(
     for col, width in zip("ABCD", widths, strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
-    _print_setup(ws, landscape=True, title_rows="1:1")
+    print_setup(ws, landscape=True, title_rows="1:1", grid=True)
     _protect(ws)
 
 
@@ -403,7 +386,7 @@ def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> N
     for row in range(3, last + 1):  # two lines: room for a description on paper
         ws.row_dimensions[row].height = _height(2)
     ws.freeze_panes = "A3"
-    _print_setup(ws, landscape=True, title_rows="1:1")
+    print_setup(ws, landscape=True, title_rows="1:1", grid=True)
     _protect(ws)
 
 
@@ -435,7 +418,7 @@ def _instructions(wb: Workbook, instrument: Instrument, lines: list[str]) -> Non
             wrapped_lines(text, INSTRUCTIONS_WIDTH, size=size), size
         )
     ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
-    _print_setup(ws, landscape=False)
+    print_setup(ws, landscape=False)
     _protect(ws)
 
 

@@ -11,7 +11,7 @@ import io
 import os
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -125,3 +125,25 @@ def stable_save(wb: Workbook, path: str | os.PathLike[str]) -> Path:
     tmp.write_bytes(data)
     tmp.replace(path)
     return path
+
+
+def print_setup(
+    ws: Any, *, landscape: bool, title_rows: str | None = None, grid: bool = False
+) -> None:
+    """Print a sheet on A4, one page wide, with ``title_rows`` repeated on every page.
+
+    ``grid`` prints the cell grid (the answer boxes of data-entry sheets show on paper).
+    """
+    from openpyxl.worksheet.page import PageMargins
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.gridLines = grid
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&A · pagina &P di &N"

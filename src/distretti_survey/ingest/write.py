@@ -83,7 +83,7 @@ def _write_findings_xlsx(findings: Findings, path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from distretti_survey.xlsx_io import safe_text, stable_save
+    from distretti_survey.xlsx_io import print_setup, safe_text, stable_save
 
     wb = Workbook()
     ws = wb.active
@@ -107,5 +107,6 @@ def _write_findings_xlsx(findings: Findings, path: Path) -> Path:
             for cell in ws[letter][1:]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+    print_setup(ws, landscape=True, title_rows="1:1")
     ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=len(COLUMNS)).column_letter}{ws.max_row}"
     return stable_save(wb, path)
