@@ -8,7 +8,10 @@ tables (never the contacts) and the accounting.
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,22 @@ def _input_files(path: Path) -> tuple[list[Path], list[Path], Path]:
     return files, ignored, path if path.is_dir() else path.parent
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while reading.
+
+    Reading builds a few objects per cell, none of them in reference cycles; the collector's
+    repeated passes over them made large waves grow faster than linearly.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = None) -> IngestResult:
     """Read and validate every interview of one wave.
 
@@ -84,8 +103,14 @@ def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = Non
     InputError
         When ``path`` does not exist or holds no interview file.
     """
-    from distretti_survey.ingest.book import BookError, open_book
     from distretti_survey.ingest.spec import form_spec
+
+    with _gc_paused():
+        return _read_wave(Path(path), form_spec(instrument), registry)
+
+
+def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
+    from distretti_survey.ingest.book import BookError, open_book
     from distretti_survey.ingest.validate import (
         build_tables,
         check_interview,
@@ -95,8 +120,6 @@ def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = Non
     from distretti_survey.ingest.wide import is_wide_book, read_wide_book
     from distretti_survey.ingest.workbook import is_district_book, read_district_book
 
-    path = Path(path)
-    spec = form_spec(instrument)
     files, ignored, base = _input_files(path)
     findings = Findings()
     raws = []
