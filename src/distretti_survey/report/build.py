@@ -6,6 +6,7 @@ and writes everything under ``reports/<wave>/`` and returns what it wrote.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,10 @@ def prepare_wave(
         instrument.coding_frame,
         coder_decisions=[human] if human is not None else [],
     )
+    # The agreement of the coders is computed by the code command, beside its decisions.
+    agreement = Path(decisions).with_name("agreement.csv") if decisions else None
+    if agreement is not None and agreement.is_file():
+        coding = dataclasses.replace(coding, agreement=pd.read_csv(agreement))
     # The accounting names the files relative to the wave folder.
     inputs = [
         wave_dir / "questionnaire.xlsx",
@@ -75,6 +80,8 @@ def prepare_wave(
     ]
     if decisions:
         inputs.append(Path(decisions))
+    if agreement is not None and agreement.is_file():
+        inputs.append(agreement)
     return PreparedWave(
         wave_dir, instrument, ingest, coding, registry.districts(instrument.wave), tuple(inputs)
     )
