@@ -32,19 +32,12 @@ def _cmd_registry_check(args: argparse.Namespace) -> int:
     return 1 if findings.has_errors else 0
 
 
-def _questionnaire_path(wave_dir: str):
-    from pathlib import Path
-
-    path = Path(wave_dir)
-    return path if path.suffix.lower() == ".xlsx" else path / "questionnaire.xlsx"
-
-
 def _cmd_template(args: argparse.Namespace) -> int:
     from distretti_survey.instrument import load_instrument
     from distretti_survey.registry import load_registry
     from distretti_survey.templates import build_templates
 
-    instrument = load_instrument(_questionnaire_path(args.wave_dir))
+    instrument = load_instrument(_find_questionnaire(args.wave_dir, None))
     districts = load_registry(args.registry).districts(instrument.wave)
     if args.district:
         districts = districts[districts["district_id"].isin(args.district)]
@@ -119,33 +112,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_code(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from distretti_survey.coding.run import code_wave, read_decisions, write_coding
+    from distretti_survey.coding.suggest import split_segments
     from distretti_survey.coding.workbooks import read_coder_workbook
+    from distretti_survey.errors import DistrettiError
     from distretti_survey.findings import Findings
 
     instrument, result = _read(args)
+    if args.simulate and not instrument.synthetic:
+        raise DistrettiError(
+            "--simulate è ammesso solo su dati dimostrativi (settings: synthetic = yes): "
+            "i codificatori simulati non sostituiscono quelli reali."
+        )
     frame = instrument.coding_frame
     out = args.out or _default_out("coding", instrument.wave)
     earlier = None
     if args.reuse:
-        import pandas as pd
-
         earlier = pd.concat([read_decisions(p) for p in args.reuse], ignore_index=True)
-    from distretti_survey.coding.suggest import split_segments
-
     segments = split_segments(result.data.open_answers)
     coder_decisions, findings = [], Findings()
     for path in args.coder or ():
         decisions, found = read_coder_workbook(path, segments, frame)
         coder_decisions.append(decisions)
         findings.extend(found)
-    if args.simulate and not instrument.synthetic:
-        from distretti_survey.errors import DistrettiError
-
-        raise DistrettiError(
-            "--simulate è ammesso solo su dati dimostrativi (settings: synthetic = yes): "
-            "i codificatori simulati non sostituiscono quelli reali."
-        )
     coding = code_wave(
         result.data.open_answers,
         frame,

@@ -138,14 +138,14 @@ class Registry:
             )
             .reset_index()
         )
-        out.insert(4, "capofila", out["capofila_istat"].map(self._names_at(wave)))
+        out.insert(4, "capofila", out["capofila_istat"].map(self.names_at(wave)))
         return out
 
     def comuni_of(self, district_id: str, wave: int) -> pd.DataFrame:
         """Return the member comuni (ISTAT code and name in that wave's year) of a district."""
         rows = self.memberships_at(wave)
         codes = sorted(rows.loc[rows["district_id"] == district_id, "comune_istat"].unique())
-        names = self._names_at(wave)
+        names = self.names_at(wave)
         return pd.DataFrame({"comune_istat": codes, "comune": [names.get(c) for c in codes]})
 
     def district_of(self, comune: str, wave: int) -> list[str]:
@@ -174,7 +174,8 @@ class Registry:
             current = str(merged.iloc[-1])
         return None if current == code else current
 
-    def _names_at(self, year: int) -> dict[str, str]:
+    def names_at(self, year: int) -> dict[str, str]:
+        """Return ISTAT code -> name of the comuni active in ``year``."""
         active = self.comuni[_active(self.comuni, year)]
         return dict(zip(active["codice_istat"], active["denominazione"], strict=True))
 
@@ -185,7 +186,7 @@ class Registry:
         alias table, "S." expanded to San/Santa/Sant'/Santo, a unique official name that starts
         with the given words, and close fuzzy matches (rapidfuzz); else returns suggestions.
         """
-        names = self._names_at(year)
+        names = self.names_at(year)
         by_key = {normalise_name(n): c for c, n in names.items()}
         key = normalise_name(name)
 

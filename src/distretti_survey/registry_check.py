@@ -89,14 +89,7 @@ def check_registry(registry: Registry) -> Findings:
 
 def _check_wave(registry: Registry, rows: pd.DataFrame, wave: int, add) -> None:
     comuni = registry.comuni
-    active_codes = set(
-        comuni.loc[
-            (comuni["valido_dal"].isna() | (comuni["valido_dal"] <= wave))
-            & (comuni["valido_fino"].isna() | (comuni["valido_fino"] >= wave)),
-            "codice_istat",
-        ]
-    )
-    names = registry._names_at(wave)
+    names = registry.names_at(wave)  # the comuni active in the wave's year
     known = set(comuni["codice_istat"])
 
     for _, row in rows.iterrows():
@@ -114,7 +107,7 @@ def _check_wave(registry: Registry, rows: pd.DataFrame, wave: int, add) -> None:
                 f"Ondata {wave}: codice ISTAT {code!r} sconosciuto per la Provincia di Pavia.",
                 hint,
             )
-        elif code not in active_codes:
+        elif code not in names:
             succ = registry.successor(code, wave)
             hint = (
                 f"Nel {wave} il comune è confluito in {names.get(succ, succ)} ({succ}): "

@@ -16,11 +16,10 @@ from typing import Any
 import pandas as pd
 
 from distretti_survey import __version__
+from distretti_survey.charts import source_line
 from distretti_survey.report.analysis import THEME_TITLES, WaveAnalysis, analyse_wave
 from distretti_survey.report.figures import FigureSpec, figure_specs, render_figures
 from distretti_survey.report.tables import wave_tables
-
-SOURCE = "Fonte: indagine Paviasviluppo presso i referenti dei Distretti del Commercio, {wave}"
 
 
 @dataclass(frozen=True)
@@ -231,7 +230,7 @@ def build_report(
     by_theme: dict[str, list[FigureSpec]] = {}
     for spec in specs:
         by_theme.setdefault(spec.theme, []).append(spec)
-    source = SOURCE.format(wave=analysis.wave)
+    source = source_line(analysis.wave)
     slides: list[Any] = [
         KeyFiguresSlide(f"Il quadro in cifre, {analysis.wave}", _key_figures(analysis))
     ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from distretti_survey.report.analysis import THEME_TITLES, WaveAnalysis
+from distretti_survey.report.analysis import WaveAnalysis
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def render_figures(
     specs: Sequence[FigureSpec],
     out_dir: Path,
     *,
-    wave: int,
+    wave: int | str,
     synthetic: bool,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
@@ -176,6 +176,3 @@ def render_figures(
                 if progress:
                     progress(futures[future])
     return {spec.stem: done[spec.stem] for spec in specs}
-
-
-__all__ = ["THEME_TITLES", "FigureSpec", "figure_specs", "render_figure", "render_figures"]
