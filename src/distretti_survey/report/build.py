@@ -1,12 +1,11 @@
 """Build one wave's talk from its folder: figures, tables, deck, HTML report and manifest.
 
-``prepare_wave`` reads, validates and codes a wave (the data side); ``build_report`` renders
-and writes everything under ``reports/<wave>/`` and returns what it wrote.
+``build_report`` renders a wave prepared by ``pipeline.prepare_wave`` (read, validated, coded)
+and writes everything under ``reports/<wave>/``; it returns what it wrote.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,18 +22,6 @@ from distretti_survey.report.tables import wave_tables
 
 
 @dataclass(frozen=True)
-class PreparedWave:
-    """A wave read, validated and coded: the inputs of the report."""
-
-    wave_dir: Path
-    instrument: Any
-    ingest: Any
-    coding: Any
-    districts: pd.DataFrame
-    inputs: tuple[Path, ...]
-
-
-@dataclass(frozen=True)
 class ReportResult:
     """What ``build_report`` wrote."""
 
@@ -42,48 +29,7 @@ class ReportResult:
     analysis: WaveAnalysis
     outputs: tuple[Path, ...]
     manifest: Path
-
-
-def prepare_wave(
-    wave_dir: str | Path, *, registry: Any = None, decisions: str | Path | None = None
-) -> PreparedWave:
-    """Read, validate and code one wave folder (``questionnaire.xlsx`` + ``interviews/``).
-
-    Final codes are the human decisions in ``decisions`` (a ``decisions.csv`` of the
-    ``code`` command) where they exist, else the rule-based suggestions.
-    """
-    from distretti_survey.coding.run import code_wave, read_decisions
-    from distretti_survey.ingest import read_wave
-    from distretti_survey.instrument import load_instrument
-    from distretti_survey.registry import load_registry
-
-    wave_dir = Path(wave_dir)
-    instrument = load_instrument(wave_dir / "questionnaire.xlsx")
-    registry = registry or load_registry()
-    ingest = read_wave(wave_dir, instrument, registry)
-    human = read_decisions(decisions) if decisions else None
-    coding = code_wave(
-        ingest.data.open_answers,
-        instrument.coding_frame,
-        coder_decisions=[human] if human is not None else [],
-    )
-    # The agreement of the coders is computed by the code command, beside its decisions.
-    agreement = Path(decisions).with_name("agreement.csv") if decisions else None
-    if agreement is not None and agreement.is_file():
-        coding = dataclasses.replace(coding, agreement=pd.read_csv(agreement))
-    # The accounting names the files relative to the wave folder.
-    inputs = [
-        wave_dir / "questionnaire.xlsx",
-        Path(registry.path),
-        *(wave_dir / f for f in ingest.accounting.files),
-    ]
-    if decisions:
-        inputs.append(Path(decisions))
-    if agreement is not None and agreement.is_file():
-        inputs.append(agreement)
-    return PreparedWave(
-        wave_dir, instrument, ingest, coding, registry.districts(instrument.wave), tuple(inputs)
-    )
+    prepared: Any
 
 
 def _pct(value: float | None) -> str:
@@ -135,7 +81,7 @@ def _quotes(analysis: WaveAnalysis, theme: str, codes: pd.DataFrame) -> list[tup
     return out
 
 
-def _method_note(prepared: PreparedWave, analysis: WaveAnalysis) -> list[str]:
+def _method_note(prepared: Any, analysis: WaveAnalysis) -> list[str]:
     c = prepared.coding.counts
     sources = analysis.notes["n_codes_by_source"]
     source_text = ", ".join(f"{n} da {s}" for s, n in sources.items()) or "nessuno"
@@ -160,7 +106,7 @@ def _method_note(prepared: PreparedWave, analysis: WaveAnalysis) -> list[str]:
     return notes
 
 
-def _findings_summary(prepared: PreparedWave, analysis: WaveAnalysis) -> list[str]:
+def _findings_summary(prepared: Any, analysis: WaveAnalysis) -> list[str]:
     acc, findings = prepared.ingest.accounting, prepared.ingest.findings
     k = analysis.key_figures
     top_need = analysis.indicators["training_topics"].iloc[0]
@@ -180,12 +126,12 @@ def _findings_summary(prepared: PreparedWave, analysis: WaveAnalysis) -> list[st
 
 
 def build_report(
-    prepared: PreparedWave,
+    prepared: Any,
     out_dir: str | Path,
     *,
     jobs: int = 1,
     reference_date: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ReportResult:
     """Render and write the talk of one prepared wave under ``out_dir``.
 
@@ -215,13 +161,20 @@ def build_report(
         reference_date=reference_date,
     )
     specs = figure_specs(analysis)
+    done: list[str] = []
+
+    def figure_done(stem: str) -> None:
+        done.append(stem)
+        if progress:
+            progress(stem, len(done), len(specs))
+
     figures = render_figures(
         specs,
         out / "figure",
         wave=analysis.wave,
         synthetic=analysis.synthetic,
         jobs=jobs,
-        progress=progress,
+        progress=figure_done,
     )
     tables = wave_tables(analysis, coding.agreement)
     xlsx = write_tables_xlsx(tables, out / "tabelle.xlsx", synthetic=analysis.synthetic)
@@ -307,7 +260,7 @@ def build_report(
         root=root,
     )
     manifest_path = write_manifest(manifest, out / "manifest.json")
-    return ReportResult(out, analysis, tuple(outputs), manifest_path)
+    return ReportResult(out, analysis, tuple(outputs), manifest_path, prepared)
 
 
 _THEME_TABLES = {

@@ -123,7 +123,7 @@ def wave_values(
 
 
 def compare(prepared: list[Any]) -> Comparison:
-    """Compare prepared waves (``report.build.prepare_wave``), in the order given.
+    """Compare prepared waves (``pipeline.prepare_wave``), in the order given.
 
     Raises
     ------
