@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distretti_survey import charts
 from distretti_survey import indicators as ind
+from distretti_survey.outputs import charts
 
 matplotlib.use("Agg")
 
@@ -67,7 +67,7 @@ def _status_data() -> pd.DataFrame:
 
 def test_module_import_does_not_load_matplotlib():
     code = (
-        "import sys, distretti_survey.charts, distretti_survey.indicators; "
+        "import sys, distretti_survey.outputs.charts, distretti_survey.indicators; "
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -11,9 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from distretti_survey.deck import QuotesSlide, build_deck
 from distretti_survey.errors import InputError
-from distretti_survey.html import Section, render_report, write_report
 from distretti_survey.manifest import (
     FIXED_CORE_TIME,
     build_manifest,
@@ -23,7 +21,9 @@ from distretti_survey.manifest import (
     stable_zip_bytes,
     write_manifest,
 )
-from distretti_survey.tables import Table, write_tables_xlsx
+from distretti_survey.outputs.deck import QuotesSlide, build_deck
+from distretti_survey.outputs.html import Section, render_report, write_report
+from distretti_survey.outputs.tables import Table, write_tables_xlsx
 
 PII = ["Mario Rossi", "mario.rossi@comune.example.it", "+39 0382 123456", "Anna D'Angelo"]
 

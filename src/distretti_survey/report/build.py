@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 
 from distretti_survey import __version__
-from distretti_survey.charts import source_line
+from distretti_survey.outputs.charts import source_line
 from distretti_survey.report.analysis import THEME_TITLES, WaveAnalysis, analyse_wave
 from distretti_survey.report.figures import FigureSpec, figure_specs, render_figures
-from distretti_survey.report.tables import wave_tables
+from distretti_survey.report.wave_tables import wave_tables
 
 
 @dataclass(frozen=True)
@@ -138,16 +138,16 @@ def build_report(
     Writes ``figure/*.png|svg``, ``tabelle.xlsx``, ``presentazione.pptx``, ``report.html`` and
     ``manifest.json``; the same inputs give byte-identical files, whatever ``jobs`` is.
     """
-    from distretti_survey.deck import (
+    from distretti_survey.manifest import build_manifest, write_manifest
+    from distretti_survey.outputs.deck import (
         ChartSlide,
         KeyFiguresSlide,
         QuotesSlide,
         SectionSlide,
         build_deck,
     )
-    from distretti_survey.html import Section, render_report, write_report
-    from distretti_survey.manifest import build_manifest, write_manifest
-    from distretti_survey.tables import write_tables_xlsx
+    from distretti_survey.outputs.html import Section, render_report, write_report
+    from distretti_survey.outputs.tables import write_tables_xlsx
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

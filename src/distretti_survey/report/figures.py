@@ -131,7 +131,7 @@ def render_figure(spec: FigureSpec, out_dir: Path, wave: int | str, synthetic: b
     """Draw one figure, add title, source and demo mark, and save it as PNG and SVG."""
     import matplotlib.pyplot as plt
 
-    from distretti_survey import charts
+    from distretti_survey.outputs import charts
 
     fig, ax = charts.new_figure()
     getattr(charts, spec.chart)(spec.data, ax=ax, **spec.kwargs)
