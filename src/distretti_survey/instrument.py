@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SURVEY_REQUIRED = ("type", "name", "theme", "pii")
-SURVEY_OPTIONAL = ("required", "constraint", "relevant", "hint", "calculation")
+SURVEY_OPTIONAL = ("required", "constraint", "relevant", "hint", "calculation", "soft_constraint")
 CHOICES_REQUIRED = ("list_name", "name")
 SETTINGS_REQUIRED = ("form_id", "version", "wave")
 SETTINGS_OPTIONAL = ("form_title", "default_language", "synthetic")
@@ -107,6 +107,8 @@ class Question:
     hints: Labels = ()
     sections: tuple[str, ...] = ()  # enclosing groups and repeats, outermost first
     calculation: str = ""
+    soft_constraint: str = ""
+    soft_constraint_messages: Labels = ()
 
     def label(self, lang: str = "it") -> str:
         """Return the label in ``lang`` (code such as ``"it"`` or column suffix)."""
@@ -115,6 +117,10 @@ class Question:
     def constraint_message(self, lang: str = "it") -> str:
         """Return the ``constraint_message`` in ``lang`` ("" when the questionnaire has none)."""
         return _pick_label(self.constraint_messages, lang)
+
+    def soft_constraint_message(self, lang: str = "it") -> str:
+        """Return the ``soft_constraint_message`` in ``lang`` ("" when there is none)."""
+        return _pick_label(self.soft_constraint_messages, lang)
 
 
 @dataclass(frozen=True)
@@ -282,8 +288,6 @@ class Instrument:
         return tuple(q for q in self.questions if q.repeat == repeat)
 
 
-
-
 # --------------------------------------------------------------------------- loading
 
 
@@ -366,7 +370,7 @@ def _load(path: Path) -> tuple[Instrument | None, list[Finding], bool]:
             check_expressions(survey, questions, sections, out)
             if not questions:
                 out.add("survey", "A2", "Il questionario non ha domande.",
-                        suggestion="Scrivere le domande nel foglio survey, una per riga.")  # fmt: skip
+                        suggestion="Scrivere le domande nel foglio survey.")  # fmt: skip
     if "choices" in sheets:
         if ic.check_columns(sheets["choices"], (*CHOICES_REQUIRED, *label_columns.values()), out):
             choices = ic.parse_choices(sheets["choices"], label_columns, out)

@@ -209,6 +209,7 @@ class SurveyParser:
         self.language = lang_code(language)
         self.hint_columns = translated(sheet.header, "hint")
         self.message_columns = translated(sheet.header, "constraint_message")
+        self.soft_columns = translated(sheet.header, "soft_constraint_message")
         self.questions: list[Question] = []
         self.sections: list[Section] = []
         self.stack: list[Section] = []
@@ -300,6 +301,8 @@ class SurveyParser:
             hints=hints if self.hint_columns else (),
             sections=tuple(s.name for s in self.stack),
             calculation=text(rec.get("calculation")),
+            soft_constraint=text(rec.get("soft_constraint")),
+            soft_constraint_messages=_labels(rec, self.soft_columns),
         )
 
     def close(self, kind: str, raw_type: str, row: int) -> None:

@@ -9,12 +9,13 @@ so no expression is ever skipped while interviews are checked.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 
 from distretti_survey.instrument import Question, Section
 from distretti_survey.instrument_checks import Collector, Sheet
 from distretti_survey.xpath import FUNCTIONS, ExprError, compile_expression
 
-_COLUMNS = ("relevant", "constraint", "calculation")
+_COLUMNS = ("relevant", "constraint", "soft_constraint", "calculation")
 _SUPPORTED = ", ".join(sorted({*FUNCTIONS, "if", "today", "now"}))
 
 
@@ -53,7 +54,7 @@ def check_expressions(
                     suggestion="Correggere il nome della domanda.",
                 )
     for q in questions:
-        if q.constraint_messages and not q.constraint:
+        if any(t for _, t in q.constraint_messages) and not q.constraint:
             out.add(
                 "survey",
                 sheet.cell("constraint", q.row),
@@ -72,10 +73,8 @@ def _dependencies(
     for item in (*sections, *questions):
         deps: list[str] = []
         if item.relevant:
-            try:
+            with suppress(ExprError):  # already reported
                 deps.extend(compile_expression(item.relevant).refs)
-            except ExprError:
-                pass  # already reported
         parent = item.parent if isinstance(item, Section) else (item.sections or (None,))[-1]
         if parent:
             deps.append(parent)

@@ -232,6 +232,10 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text)
 
 
+def _before(text: str, part: str) -> str:
+    return text.partition(part)[0] if part in text else ""
+
+
 def _pow(base: object, exponent: object) -> float:
     try:
         return math.pow(to_number(base), to_number(exponent))
@@ -261,8 +265,7 @@ FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., object]]] = {
     "starts-with": (2, 2, lambda a, b: to_string(a).startswith(to_string(b))),
     "ends-with": (2, 2, lambda a, b: to_string(a).endswith(to_string(b))),
     "substr": (2, 3, _substr),
-    "substring-before": (2, 2, lambda a, b: to_string(a).partition(to_string(b))[0]
-                         if to_string(b) in to_string(a) else ""),  # fmt: skip
+    "substring-before": (2, 2, lambda a, b: _before(to_string(a), to_string(b))),
     "substring-after": (2, 2, lambda a, b: to_string(a).partition(to_string(b))[2]),
     "string-length": (1, 1, lambda v: float(len(to_string(v)))),
     "normalize-space": (1, 1, lambda v: " ".join(to_string(v).split())),
@@ -566,3 +569,42 @@ def evaluate(
     except ExprError:
         return None
     return compiled.test(lookup, current, today)
+
+
+def numeric_bounds(text: str) -> tuple[float | None, float | None] | None:
+    """Return (lowest, highest) allowed for ``.`` by a constraint made only of bounds.
+
+    Understands ``. >= a``, ``. <= b``, ``a <= .`` and their ``and``; anything else gives
+    None. Used to turn a constraint into an Excel data validation.
+
+    Examples
+    --------
+    >>> numeric_bounds(". >= 0 and . <= 10000000")
+    (0.0, 10000000.0)
+    >>> numeric_bounds(". > 0") is None, numeric_bounds(". >= 0")
+    (True, (0.0, None))
+    """
+    try:
+        tree = _Parser(text).parse()
+    except ExprError:
+        return None
+    low: float | None = None
+    high: float | None = None
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if node[0] == "bin" and node[1] == "and":
+            todo.extend((node[2], node[3]))
+            continue
+        if node[0] != "bin" or node[1] not in ("<=", ">="):
+            return None
+        op, left, right = node[1], node[2], node[3]
+        if right == ("dot",) and left[0] == "lit":  # "0 <= ." is ". >= 0"
+            op, left, right = ("<=" if op == ">=" else ">="), right, left
+        if left != ("dot",) or right[0] != "lit" or not isinstance(right[1], float):
+            return None
+        if op == ">=":
+            low = right[1] if low is None else max(low, right[1])
+        else:
+            high = right[1] if high is None else min(high, right[1])
+    return low, high
