@@ -218,12 +218,8 @@ class Instrument:
     def codes_with_role(self, role: str, list_name: str | None = None) -> tuple[str, ...]:
         """Return the option codes with ``role`` (in one list, or in every list).
 
-        Examples
-        --------
-        >>> from pathlib import Path
-        >>> demo = load_instrument(Path("data/raw/demo/2011/questionnaire.xlsx"))
-        >>> demo.codes_with_role("completed", "stato"), demo.codes_with_role("dont_know")
-        (('completato',), ('non_so',))
+        In the demo questionnaire ``codes_with_role("completed", "stato")`` is
+        ``("completato",)`` and ``codes_with_role("dont_know")`` is ``("non_so",)``.
         """
         if role not in ROLES:
             raise KeyError(f"ruolo sconosciuto: {role!r}")

@@ -105,7 +105,9 @@ def _check_cycles(
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     first = min(cycle, key=lambda n: rows.get(n, 0))
-                    shown = " → ".join([*cycle, nxt])
+                    at = cycle.index(first)  # start the loop at the row met first
+                    cycle = cycle[at:] + cycle[:at]
+                    shown = " → ".join([*cycle, first])
                     out.add(
                         "survey",
                         sheet.cell("relevant", rows.get(first, 1)),
