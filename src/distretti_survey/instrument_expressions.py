@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 
-from distretti_survey.instrument import Question, Section
+from distretti_survey.instrument import HIDDEN_TYPES, Question, Section
 from distretti_survey.instrument_checks import Collector, Sheet
 from distretti_survey.xpath import FUNCTIONS, ExprError, compile_expression
 
@@ -24,6 +24,9 @@ def check_expressions(
 ) -> None:
     """Compile every expression of the survey sheet; report what cannot be evaluated."""
     known = {q.name for q in questions} | {s.name for s in sections}
+    # calculate and metadata fields hold no answer in a workbook: a condition on them
+    # would silently read "" for every interview
+    no_value = {q.name: q.type for q in questions if q.type in HIDDEN_TYPES}
     items: list[tuple[str, int, str, str]] = []  # name, row, column, expression
     for q in questions:
         items.extend((q.name, q.row, c, getattr(q, c)) for c in _COLUMNS if getattr(q, c))
@@ -43,7 +46,17 @@ def check_expressions(
             )
             continue
         for ref in compiled.refs:
-            if ref not in known:
+            if ref in no_value:
+                out.add(
+                    "survey",
+                    sheet.cell(column, row),
+                    f"La colonna «{column}» di «{name}» usa ${{{ref}}}, un campo "
+                    f"«{no_value[ref]}» che non ha valore nei dati da validare.",
+                    question=name,
+                    value=text,
+                    suggestion="Riferirsi alle domande da cui il campo è calcolato.",
+                )
+            elif ref not in known:
                 out.add(
                     "survey",
                     sheet.cell(column, row),

@@ -90,6 +90,8 @@ def _parse_iso(text: str) -> dt.date | None:
 
 def to_number(value: object) -> float:
     """Return the XPath number of a value: NaN when it is not a number; dates as days."""
+    if type(value) is float:  # the common case, first: answers are parsed already
+        return value
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
@@ -121,6 +123,8 @@ def _plain(value: object) -> object:
     """Return a looked-up answer as an XPath value (pandas timestamps become dates)."""
     if value is None:
         return ""
+    if type(value) is str:
+        return value
     to_py = getattr(value, "to_pydatetime", None)
     if to_py is not None:
         if value != value:  # NaT
@@ -435,7 +439,12 @@ def _build(node: tuple, depth: int = 0) -> Node:
     kind = node[0]
     if kind == "lit":
         value = node[1]
-        return lambda g, c, t: value
+
+        def literal(g: Lookup, c: object, t: dt.date) -> object:
+            return value
+
+        literal.literal = value  # lets comparisons with a constant skip a call
+        return literal
     if kind == "ref":
         name = node[1]
         return lambda g, c, t: _plain(g(name))
@@ -455,10 +464,26 @@ def _build_binary(op: str, left: Node, right: Node) -> Node:
     if op == "or":
         return lambda g, c, t: to_bool(left(g, c, t)) or to_bool(right(g, c, t))
     if op in _COMPARE:
-        compare = _COMPARE[op]
-        return lambda g, c, t: compare(left(g, c, t), right(g, c, t))
+        return _build_compare(op, left, right)
     arith = _ARITH[op]
     return lambda g, c, t: arith(to_number(left(g, c, t)), to_number(right(g, c, t)))
+
+
+_NUMERIC = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _build_compare(op: str, left: Node, right: Node) -> Node:
+    compare = _COMPARE[op]
+    literal = getattr(right, "literal", None)
+    if op in _NUMERIC and isinstance(literal, float):  # ". >= 0": the most common constraint
+        number, test = literal, _NUMERIC[op]
+        return lambda g, c, t: test(to_number(left(g, c, t)), number)
+    return lambda g, c, t: compare(left(g, c, t), right(g, c, t))
 
 
 def _build_call(name: str, args: list[Node]) -> Node:

@@ -179,6 +179,15 @@ def test_unsupported_expressions_are_findings_at_their_cell(tmp_path, constraint
     assert words in messages(path)
 
 
+def test_condition_on_a_calculated_field_is_refused(tmp_path):
+    rows = [*ROWS[:3], row("calculate", "double"), row("text", "why", relevant="${double} > 2"),
+            ROWS[4]]  # fmt: skip
+    rows[3][7] = None
+    path = form(tmp_path, survey=rows)
+    assert problems(path) == [("survey", "F6")]
+    assert "calculate" in messages(path)
+
+
 def test_circular_relevant(tmp_path):
     rows = [
         *ROWS[:3],

@@ -49,9 +49,7 @@ def edited_questionnaire(tmp_path: Path, changes: dict[str, dict[str, str]]) -> 
     return path
 
 
-def test_interview_dated_in_the_future_is_an_error_in_the_questionnaire_words(
-    tmp_path, instrument
-):
+def test_interview_dated_in_the_future_is_an_error_in_the_questionnaire_words(tmp_path, instrument):
     wb = filled(instrument)
     cell = _set(wb, "Profilo", "interview_date", dt.datetime(2031, 5, 4))
     f = only(run(tmp_path, instrument, wb), question="interview_date")
@@ -114,7 +112,9 @@ def test_required_applies_only_where_relevant_holds(tmp_path):
 
 
 def test_a_group_relevant_applies_to_its_questions(tmp_path):
-    path = edited_questionnaire(tmp_path, {"formazione": {"relevant": "${quote_district_ok} = 'si'"}})
+    path = edited_questionnaire(
+        tmp_path, {"formazione": {"relevant": "${quote_district_ok} = 'si'"}}
+    )
     instrument = load_instrument(path)
     wb = filled(instrument)
     _set(wb, "Profilo", "quote_district_ok", "No")

@@ -319,27 +319,27 @@ def _rules(check: _Checker, q: QuestionSpec, value: Any, cell: RawCell, get, cel
     answer's cells (for a select_multiple, the ticked options) and at the cells it reads.
     """
     answered = value not in (None, []) and value is not pd.NaT
-    applies = True
-    if q.relevant:
-        applies = _test(check, q, q.relevant, get, None, cell)
-        if answered and applies is False:
+    if not answered:  # conditions are evaluated only when their result is reported
+        if (
+            q.required
+            and is_blank(cell.value)  # an invalid value is an error already
+            and (not q.relevant or _test(check, q, q.relevant, get, None, cell) is not False)
+        ):
             check.add(
                 cell,
                 q.name,
-                f"Risposta presente ma la domanda non si applica, viste le risposte a "
-                f"{_inputs(check, q.relevant, cell_of)}.",
-                "Verificare la risposta o la domanda da cui dipende.",
+                f"Risposta obbligatoria mancante: «{q.label}».",
+                "Completare la risposta (o scrivere in «note» perché manca).",
             )
-    if q.required and applies and not answered and is_blank(cell.value):
-        # invalid values are errors already
+        return
+    if q.relevant and _test(check, q, q.relevant, get, None, cell) is False:
         check.add(
             cell,
             q.name,
-            f"Risposta obbligatoria mancante: «{q.label}».",
-            "Completare la risposta (o scrivere in «note» perché manca).",
+            f"Risposta presente ma la domanda non si applica, viste le risposte a "
+            f"{_inputs(check, q.relevant, cell_of)}.",
+            "Verificare la risposta o la domanda da cui dipende.",
         )
-    if not answered:
-        return
     current = " ".join(value) if isinstance(value, list) else value
     for text, message, severity in (
         (q.constraint, q.constraint_message, "error"),
