@@ -19,7 +19,7 @@ from distretti_survey.ingest.write import errors_first, write_findings
 from distretti_survey.instrument import load_instrument
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_validate import QUESTIONNAIRE, _rows, filled, only, run  # noqa: E402
+from test_validate import QUESTIONNAIRE, _rows, filled, only, run
 
 
 @pytest.fixture(scope="module")
