@@ -252,3 +252,28 @@ def test_demo_roles_and_ordered_lists():
     assert {c.role for c in demo.all_choices} <= {"", *ROLES}
     with pytest.raises(KeyError):
         demo.codes_with_role("finished")
+
+
+def test_a_questionnaire_that_cannot_load_still_leaves_findings_and_accounting(tmp_path):
+    import csv
+    import json
+
+    from distretti_survey.ingest.write import write_questionnaire_failure
+
+    path = form(tmp_path, survey=[*ROWS[:2], row("txet", "x"), *ROWS[2:]], settings=[])
+    instrument, findings = check_instrument(path)
+    assert instrument is None
+    written = write_questionnaire_failure(findings, tmp_path / "out", path)
+    assert [p.name for p in written] == ["findings.csv", "findings.xlsx", "accounting.json"]
+    with written[0].open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(findings) == 4
+    assert {(r["sheet"], r["cell"]) for r in rows} == {
+        ("survey", "A4"),
+        ("settings", "B2"),
+        ("settings", "C2"),
+        ("settings", "D2"),
+    }
+    accounting = json.loads(written[2].read_text(encoding="utf-8"))
+    assert accounting["questionnaire_loaded"] is False
+    assert accounting["questionnaire_errors"] == 4 and accounting["interviews_read"] == 0
