@@ -29,6 +29,8 @@ from distretti_survey.instrument import (
 
 #: Most rows and columns read from one questionnaire sheet (a bound against hostile files).
 MAX_ROWS, MAX_COLUMNS = 20_000, 200
+#: Largest total uncompressed size of a questionnaire workbook (a bound against zip bombs).
+MAX_UNCOMPRESSED = 100 * 2**20
 _TRUE = frozenset({"yes", "true", "true()", "sì", "si", "1", "y", "x"})
 _FALSE = frozenset({"", "no", "false", "false()", "0", "n"})
 _KIND_IT = {"group": "gruppo", "repeat": "ripetizione"}
@@ -108,8 +110,13 @@ def read_workbook(path: Path, out: Collector) -> dict[str, Sheet] | None:
     """Return the sheets of the workbook, or None with a finding when it cannot be read."""
     from openpyxl import load_workbook
 
-    if not path.is_file():
+    if not path.exists():
         out.add("", "", f"Questionario non trovato: {path}.", suggestion="Controllare il percorso.")
+        return None
+    problem = _not_a_plain_workbook(path)
+    if problem:
+        out.add("", "", f"Il questionario {path.name} non è stato letto: {problem}.",
+                suggestion="Usare il file .xlsx del questionario salvato da Excel.")  # fmt: skip
         return None
     try:
         with warnings.catch_warnings():
@@ -129,6 +136,23 @@ def read_workbook(path: Path, out: Collector) -> dict[str, Sheet] | None:
             suggestion="Aprire il file in Excel e salvarlo di nuovo come .xlsx.",
         )
         return None
+
+
+def _not_a_plain_workbook(path: Path) -> str:
+    """Return why a path must not be opened (pipe, device, zip bomb), or "" when it may."""
+    import zipfile
+
+    if not path.is_file():  # a pipe would block forever, a device never end
+        return "non è un file regolare"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return ""  # openpyxl says what is wrong with it
+    if declared > MAX_UNCOMPRESSED:
+        return (f"decompresso occuperebbe {declared / 2**20:,.0f} MB, oltre il limite di "
+                f"{MAX_UNCOMPRESSED / 2**20:,.0f} MB")  # fmt: skip
+    return ""
 
 
 def _read_sheet(ws) -> Sheet:

@@ -8,6 +8,7 @@ Italian ``DistrettiError`` for callers that want an exception.
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -277,3 +278,19 @@ def test_a_questionnaire_that_cannot_load_still_leaves_findings_and_accounting(t
     accounting = json.loads(written[2].read_text(encoding="utf-8"))
     assert accounting["questionnaire_loaded"] is False
     assert accounting["questionnaire_errors"] == 4 and accounting["interviews_read"] == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_is_not_opened(tmp_path):
+    pipe = tmp_path / "questionnaire.xlsx"
+    os.mkfifo(pipe)  # opening it for reading would block forever
+    instrument, findings = check_instrument(pipe)
+    assert instrument is None and "non è un file regolare" in next(iter(findings)).message
+
+
+def test_a_zip_bomb_is_not_opened(tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * (120 * 2**20) + b">")
+    instrument, findings = check_instrument(bomb)
+    assert instrument is None and "oltre il limite" in next(iter(findings)).message
