@@ -226,6 +226,12 @@ class Instrument:
         found = self.all_choices if list_name is None else self.choices(list_name)
         return tuple(dict.fromkeys(c.name for c in found if c.role == role))
 
+    def lists_with_role(self, role: str) -> tuple[str, ...]:
+        """Return the lists having an option with ``role`` (the status list: "completed")."""
+        if role not in ROLES:
+            raise KeyError(f"ruolo sconosciuto: {role!r}")
+        return tuple(dict.fromkeys(c.list_name for c in self.all_choices if c.role == role))
+
     def roles(self, list_name: str) -> dict[str, str]:
         """Return option code -> role ("" for options without one) of ``list_name``."""
         return {c.name: c.role for c in self.choices(list_name)}

@@ -250,6 +250,9 @@ def test_demo_roles_and_ordered_lists():
     assert demo.codes_with_role("not_applicable", "accordo") == ("non_applicabile",)
     assert demo.codes_with_role("none", "problemi") == ("nessuno",)
     assert set(demo.ordered_lists) == {"stato", "livello", "accordo"}
+    assert demo.lists_with_role("completed") == ("stato",)
+    assert demo.lists_with_role("dont_know") == ("livello", "accordo")
+    assert demo.roles("stato")["annullato"] == "cancelled"
     assert {c.role for c in demo.all_choices} <= {"", *ROLES}
     with pytest.raises(KeyError):
         demo.codes_with_role("finished")
