@@ -42,6 +42,9 @@ class QuestionSpec:
     theme: str = ""
     pii: bool = False
     repeat: str = ""
+    constraint_message: str = ""
+    soft_constraint: str = ""
+    soft_constraint_message: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class FormSpec:
     synthetic: bool = False
     open_questions: tuple[str, ...] = field(default_factory=tuple)
     likert_items: tuple[str, ...] = field(default_factory=tuple)
+    ordered_lists: tuple[str, ...] = field(default_factory=tuple)
 
     def top(self) -> list[QuestionSpec]:
         """Return the questions outside any repeat."""
@@ -130,10 +134,13 @@ def form_spec(instrument: Any) -> FormSpec:
             label=_text(_get(q, "label", "label_it", default="")) or name,
             required=_flag(_get(q, "required", default=False)),
             constraint=_text(_get(q, "constraint", default="")),
-            relevant=_text(_get(q, "relevant", default="")),
+            relevant=_relevant(instrument, q, name),
             theme=_text(_get(q, "theme", default="")),
             pii=_flag(_get(q, "pii", default=False)),
             repeat=_text(_get(q, "repeat", default="")),
+            constraint_message=_text(_get(q, "constraint_message", default="")),
+            soft_constraint=_text(_get(q, "soft_constraint", default="")),
+            soft_constraint_message=_text(_get(q, "soft_constraint_message", default="")),
         )
         if list_name:
             lists.add(list_name)
@@ -148,7 +155,17 @@ def form_spec(instrument: Any) -> FormSpec:
         synthetic=_flag(_get(instrument, "synthetic", default=False)),
         open_questions=tuple(_names(_get(instrument, "open_questions", default=()))),
         likert_items=tuple(_names(_get(instrument, "likert_items", default=()))),
+        ordered_lists=tuple(_get(instrument, "ordered_lists", default=())),
     )
+
+
+def _relevant(instrument: Any, q: Any, name: str) -> str:
+    """Return the question's ``relevant`` joined with those of its groups (all must hold)."""
+    chain = getattr(instrument, "relevant_chain", None)
+    if chain is None:
+        return _text(_get(q, "relevant", default=""))
+    parts = chain(name)
+    return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
 
 
 def _names(items: Any) -> list[str]:
