@@ -245,11 +245,16 @@ def month_end(day: dt.date) -> dt.date:
 
 @dataclass(frozen=True)
 class Choice:
-    """One option of a list: its code, its Italian label and its score (None if unscored)."""
+    """One option of a list: its code, its Italian label and its score (None if unscored).
+
+    ``labels`` holds the labels in every language of the questionnaire, so that an export
+    downloaded in English (or any other language) is read back to the same codes.
+    """
 
     code: str
     label: str
     score: float | None = None
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,11 +288,11 @@ def resolve_choice(value: object, choices: Sequence[Choice]) -> ResolvedChoice:
         if text == choice.code:
             return ResolvedChoice(choice.code, "code")
     for choice in choices:
-        if text == choice.label:
+        if text == choice.label or text in choice.labels:
             return ResolvedChoice(choice.code, "label")
     folded = fold(text)
     for choice in choices:
-        if folded in (fold(choice.code), fold(choice.label)):
+        if folded in (fold(choice.code), fold(choice.label), *map(fold, choice.labels)):
             return ResolvedChoice(choice.code, "variant")
     return ResolvedChoice(None, "unknown", closest(text, [c.label for c in choices]))
 
@@ -328,3 +333,47 @@ def parse_tick(value: object) -> bool | None:
     if folded in _UNTICKED:
         return False
     return None
+
+
+_MACHINE_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_machine_number(value: object) -> object:
+    """Return a number written by a machine (an export) as a float, else ``value`` unchanged.
+
+    KoboToolbox and ODK write numbers as text with ``.`` as the decimal mark and no grouping,
+    so ``"0.125"`` is one eighth and ``"1.234"`` one point two three four: the Italian rules of
+    :func:`parse_number` (``"1.234"`` is a thousand and more) apply to hand-filled workbooks only.
+    Anything else is returned as it is, for the validator to report.
+
+    Examples
+    --------
+    >>> parse_machine_number("0.125"), parse_machine_number("1.234"), parse_machine_number("-3")
+    (0.125, 1.234, -3.0)
+    >>> parse_machine_number("1.234,50"), parse_machine_number(7.5)
+    ('1.234,50', 7.5)
+    """
+    if isinstance(value, str) and _MACHINE_NUMBER.fullmatch(value.strip()):
+        return float(value.strip())
+    return value
+
+
+_MACHINE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def parse_machine_date(value: object) -> object:
+    """Return an ISO date or date-time written by an export as a date, else ``value``.
+
+    Examples
+    --------
+    >>> parse_machine_date("2013-03-01"), parse_machine_date("2013-03-01T10:22:05.000+01:00")
+    (datetime.date(2013, 3, 1), datetime.date(2013, 3, 1))
+    >>> parse_machine_date("marzo 2013")
+    'marzo 2013'
+    """
+    if isinstance(value, str) and (m := _MACHINE_DATE.fullmatch(value.strip())):
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return value
+    return value
