@@ -19,9 +19,13 @@ KNOWN_SHEETS = (*QUESTION_SHEETS, REPEAT_SHEET, "Istruzioni", "_liste", META_SHE
 
 
 def is_district_book(book: Book) -> bool:
-    """Return True when the file looks like a data-entry workbook (one of its sheets)."""
+    """Return True when the file looks like a data-entry workbook (one of its sheets).
+
+    The repeat sheet alone does not count: an export has a sheet per repeat, which may be
+    called ``interventi`` too.
+    """
     names = {fold(s) for s in book.sheets}
-    return bool(names & {fold(s) for s in (*QUESTION_SHEETS, META_SHEET, REPEAT_SHEET)})
+    return bool(names & {fold(s) for s in (*QUESTION_SHEETS, META_SHEET)})
 
 
 def read_district_book(
