@@ -300,7 +300,10 @@ def odk_zip(content: dict) -> None:
     fields = _odk_fields(content)
     tables = {"": [], "interventi": [], "pagamenti": []}
     headers = _odk_headers(fields, content)
-    states = {"validation_status_not_approved": "rejected", "validation_status_approved": "approved"}
+    states = {
+        "validation_status_not_approved": "rejected",
+        "validation_status_approved": "approved",
+    }
     for sub, (_, status, day, *_rest) in zip(submissions(), SUBMISSIONS, strict=True):
         key = sub["meta/instanceID"]
         row = {h: (0 if "/" in h else "") for h in headers[""]}  # select columns start at 0
