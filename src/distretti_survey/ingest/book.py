@@ -57,7 +57,7 @@ def open_book(path: Path, name: str) -> Book:
             if meta.visible != pc.SheetVisibleEnum.Visible:
                 hidden.add(meta.name)
             sheet = wb.get_sheet_by_name(meta.name)
-            sheets[meta.name] = _rows(sheet.to_python(skip_empty_area=False), sheet.start)
+            sheets[meta.name] = _rows(sheet.to_python(), sheet.start)
             ranges = sheet.merged_cell_ranges or []
             merged[meta.name] = [f"{cell_ref(*start)}:{cell_ref(*end)}" for start, end in ranges]
     except pc.PasswordError as exc:
@@ -71,7 +71,9 @@ def open_book(path: Path, name: str) -> Book:
 
 
 def _rows(rows: list[list[object]], start: tuple[int, int] | None) -> list[list[object]]:
-    # calamine starts at the first used cell; pad so that indices are Excel's (0-based)
+    # to_python() starts at the first used cell (sheet.start): pad so that indices are
+    # Excel's (0-based). With skip_empty_area=False calamine already starts at A1, and padding
+    # again shifted every cell of a sheet whose first rows or columns are empty.
     r0, c0 = start or (0, 0)
     return [[None] * 0 for _ in range(r0)] + [[""] * c0 + list(row) for row in rows]
 
