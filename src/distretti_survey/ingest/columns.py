@@ -18,7 +18,7 @@ from distretti_survey.ingest.values import fold, is_blank, text_value
 #: Rows scanned from the top of a sheet for its header row.
 HEADER_SCAN = 12
 
-#: Kobo / ODK bookkeeping columns -> canonical meta name (keys folded by ``_meta_key``).
+#: Kobo / ODK bookkeeping columns, spelt as the platforms write them -> canonical meta name.
 _META = {
     "start": "_start",
     "end": "_end",
@@ -29,34 +29,33 @@ _META = {
     "simserial": "_simserial",
     "subscriberid": "_subscriberid",
     "audit": "_audit",
-    "instanceid": "_instance_id",
-    "instancename": "_instance_name",
-    "deprecatedid": "_deprecated_id",
-    "rootuuid": "_root_uuid",
-    "formhub uuid": "_formhub_uuid",
-    "version": "__version__",
-    "key": "_key",
-    "parent key": "_parent_key",
-    "submissiondate": "_submission_time",
-    "submitterid": "_submitter_id",
-    "submittername": "_submitted_by",
-    "attachmentspresent": "_attachments_present",
-    "attachmentsexpected": "_attachments_expected",
-    "status": "_odk_status",
-    "reviewstate": "_review_state",
-    "edits": "_edits",
-    "formversion": "_form_version",
+    "instanceID": "_instance_id",
+    "instanceName": "_instance_name",
+    "deprecatedID": "_deprecated_id",
+    "rootUuid": "_root_uuid",
+    "uuid": "_formhub_uuid",
+    "KEY": "_key",
+    "PARENT_KEY": "_parent_key",
+    "SubmissionDate": "_submission_time",
+    "SubmitterID": "_submitter_id",
+    "SubmitterName": "_submitted_by",
+    "AttachmentsPresent": "_attachments_present",
+    "AttachmentsExpected": "_attachments_expected",
+    "Status": "_odk_status",
+    "ReviewState": "_review_state",
+    "DeviceID": "_device_id",
+    "Edits": "_edits",
+    "FormVersion": "_form_version",
 }
 _META_GROUPS = ("meta", "formhub")
 _SEPARATORS = re.compile(r"[/.\-:]")
 
 
-def _meta_key(text: str) -> str:
-    return fold(text).replace("-", " ")
-
-
 def meta_name(column: str, spec: FormSpec) -> str | None:
     """Return the canonical meta name of a Kobo/ODK bookkeeping column, or None.
+
+    Only the platforms' own spellings count (``KEY``, not ``key``), and never a question name
+    of the questionnaire, so that a question is not taken for bookkeeping.
 
     Examples
     --------
@@ -68,17 +67,12 @@ def meta_name(column: str, spec: FormSpec) -> str | None:
         return text
     if text in spec.questions:
         return None
-    key = _meta_key(text)
-    if key in _META:
-        return _META[key]
-    head, sep, tail = text.partition("/")
-    if not sep:
-        for s in (".", "-"):
-            head, sep, tail = text.partition(s)
-            if sep:
-                break
-    if sep and fold(head) in _META_GROUPS and _meta_key(tail) in _META:
-        return _META[_meta_key(tail)]
+    if text in _META:
+        return _META[text]
+    for sep in ("/", ".", "-"):
+        head, found, tail = text.partition(sep)
+        if found and head in _META_GROUPS and tail in _META:
+            return _META[tail]
     return None
 
 
@@ -179,6 +173,8 @@ def locate_header(
         scored.append((columns, labels))
         if len(columns) > best_score:
             best, best_score = r, len(columns)
+        elif best is not None and r > best + 1 and best_score >= len(wanted):
+            break  # every wanted question found, and the row after it seen: done
     if best is None:
         return None, {}, False
     columns, labels = scored[best]

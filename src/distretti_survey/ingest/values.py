@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: Excel's day zero for serial dates (the 1900 leap-year bug is absorbed by starting on the 30th).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -31,6 +32,11 @@ def is_blank(value: object) -> bool:
     """Return True for an empty cell: None, NaN or a string of only whitespace."""
     if value is None:
         return True
+    kind = value.__class__
+    if kind is str:
+        return not value.strip()  # type: ignore[union-attr]
+    if kind is float:
+        return math.isnan(value)  # type: ignore[arg-type]
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
@@ -52,11 +58,13 @@ def column_letter(col: int) -> str:
     return letters
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_ref(row: int, col: int) -> str:
     """Return the Excel reference of a 0-based (row, column) pair, e.g. ``(1, 2) -> 'C2'``."""
     return f"{column_letter(col)}{row + 1}"
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Return ``text`` folded for lenient comparison: no accents, case, ``_`` or extra spaces.
 
@@ -76,6 +84,8 @@ def fold(text: str) -> str:
 
 def text_value(value: object) -> str:
     """Return a cell value as text: integers without ``.0``, dates in ISO form, blanks empty."""
+    if value.__class__ is str:  # most cells: a fast path
+        return value if value.strip() else ""  # type: ignore[return-value]
     if is_blank(value):
         return ""
     if isinstance(value, bool):
