@@ -206,3 +206,22 @@ def test_repeat_row_without_its_interview_is_reported(instrument, registry, tmp_
         == _expected(KOBO / "kobo_xml.xlsx")["repeats"]["interventi"]
     )
     assert any(f.sheet == "interventi" and f.cell.endswith("2") for f in result.findings.errors)
+
+
+def test_outputs_hold_every_repeat_and_its_accounting(instrument, registry, tmp_path):
+    import json
+
+    from distretti_survey.ingest import write_outputs
+
+    expected = _expected(KOBO / "kobo_xml.xlsx")
+    result = read_wave(KOBO / "kobo_xml.xlsx", instrument, registry)
+    written = {p.name for p in write_outputs(result, tmp_path)}
+    assert {"interventions.csv", "repeat_pagamenti.csv", "accounting.json"} <= written
+    payments = pd.read_csv(tmp_path / "repeat_pagamenti.csv")
+    assert len(payments) == expected["repeats"]["pagamenti"]
+    acc = json.loads((tmp_path / "accounting.json").read_text(encoding="utf-8"))
+    for repeat, count in expected["repeats"].items():
+        entry = acc["repeats"][repeat]
+        assert entry["read"] == count == entry["accepted"] + entry["rejected"]
+    assert acc["repeat_rows_read"] == sum(expected["repeats"].values())
+    assert acc["balanced"] is True

@@ -159,7 +159,8 @@ def _parse_numeral(text: str) -> float | None:
         decimal = "." if body.rfind(".") > body.rfind(",") else ","
     elif body.count(",") == 1:
         decimal = ","
-    elif body.count(".") == 1 and not re.fullmatch(r"\d{1,3}\.\d{3}", body):
+    elif body.count(".") == 1 and not re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", body):
+        # "0.125" cannot be a thousands grouping: a dot after a lone 0 is a decimal mark
         decimal = "."
     else:
         decimal = None  # only grouping separators, or none at all
