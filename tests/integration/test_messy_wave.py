@@ -1,15 +1,17 @@
 """A messy wave of hand-filled workbooks, built here from the demo ones: nothing read is lost.
 
 Title row above a header, columns reordered, an extra sheet, 3-decimal numbers, an invalid
-e-mail, a table whose header was wiped. The expected totals are counted in the test from the
+e-mail, a date in the future, a table whose header was wiped. The expected totals are counted in the test from the
 workbooks written, with openpyxl, not taken from the package.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -75,10 +77,14 @@ def _messy_wave(folder: Path) -> dict[str, Path]:
     wb["Interventi"]["D3"] = 1234.567
     wb["Interventi"]["E3"] = 0.125
     wb.save(files["D06"])
-    wb = load_workbook(files["D07"])  # an invalid e-mail
+    wb = load_workbook(files["D07"])  # an invalid e-mail, a date in the future
     ws = wb["Profilo"]
-    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "referent_email")
-    ws.cell(row, 3).value = "referente chiocciola esempio"
+    for code, value in (
+        ("referent_email", "referente chiocciola esempio"),
+        ("interview_date", dt.datetime(2031, 3, 1)),
+    ):
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == code)
+        ws.cell(row, 3).value = value
     wb.save(files["D07"])
     wb = load_workbook(files["D08"])  # the header of Interventi wiped: a table not located
     ws = wb["Interventi"]
@@ -115,6 +121,11 @@ def test_messy_wave_totals(tmp_path, instrument, registry):
     # D07: the invalid e-mail is kept where it belongs (contacts), never lost
     contacts = result.data.contacts.set_index("district_id")
     assert contacts.loc["D07", "referent_email"] == "referente chiocciola esempio"
+    # D07: the date in the future is in the table or in the findings, never silently dropped
+    interviews = result.data.interviews.set_index("district_id")
+    dated = interviews.loc["D07", "interview_date"] == pd.Timestamp(2031, 3, 1)
+    flagged = any(f.district == "D07" and f.question == "interview_date" for f in result.findings)
+    assert dated or flagged
 
 
 def test_title_row_above_interventi_keeps_the_interventions(tmp_path, instrument, registry):

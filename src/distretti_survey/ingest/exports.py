@@ -21,6 +21,8 @@ from distretti_survey.ingest.book import Book, BookError
 from distretti_survey.ingest.records import RawInterview
 from distretti_survey.ingest.values import fold, is_blank, text_value
 
+#: Largest total size of the CSV files of an ODK zip, once inflated (a zip bomb is refused).
+MAX_ZIP_BYTES = 512 * 1024 * 1024
 #: Folded review states that exclude a submission.
 NOT_APPROVED = {"validation status not approved", "not approved", "non approvato", "rejected"}
 
@@ -38,6 +40,8 @@ def open_odk_zip(path: Path, name: str) -> Book:
             members = sorted(m for m in zf.namelist() if m.lower().endswith(".csv"))
             if not members:
                 raise BookError("l'archivio zip non contiene file CSV")
+            if sum(zf.getinfo(m).file_size for m in members) > MAX_ZIP_BYTES:
+                raise BookError("l'archivio zip è troppo grande una volta estratto")
             sheets = {PurePosixPath(m).stem: _csv_rows(zf.read(m)) for m in members}
     except (zipfile.BadZipFile, OSError) as exc:
         raise BookError(f"archivio zip non leggibile ({exc})") from exc

@@ -24,6 +24,9 @@ Members = dict[str, tuple[int, int, int]]
 def members(data: bytes) -> Members | None:
     """Return the members of the zip in ``data`` from its central directory, or None.
 
+    None also for a damaged directory: the caller's ``zipfile`` fallback then says what is
+    wrong.
+
     Examples
     --------
     >>> import io, zipfile
@@ -34,6 +37,13 @@ def members(data: bytes) -> Members | None:
     >>> read(data, members(data), "a.xml")[:8]
     b'<a/><a/>'
     """
+    try:
+        return _members(data)
+    except (struct.error, UnicodeDecodeError):
+        return None
+
+
+def _members(data: bytes) -> Members | None:
     end = data.rfind(_EOCD, max(0, len(data) - 65_557))
     if end < 0 or len(data) < end + 22:
         return None
