@@ -1,8 +1,8 @@
 """A messy wave of hand-filled workbooks, built here from the demo ones: nothing read is lost.
 
 Title row above a header, columns reordered, an extra sheet, 3-decimal numbers, an invalid
-e-mail, a date in the future, a table whose header was wiped. The expected totals are counted in the test from the
-workbooks written, with openpyxl, not taken from the package.
+e-mail, a date in the future, a table whose header was wiped. The expected totals are counted
+in the test from the workbooks written, with openpyxl, not taken from the package.
 """
 
 from __future__ import annotations
