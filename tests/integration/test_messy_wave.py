@@ -54,7 +54,7 @@ def _interventions_in(path: Path) -> int:
 
 
 def _messy_wave(folder: Path) -> dict[str, Path]:
-    files = _copy(folder, "D01", "D02", "D03", "D06", "D07", "D08")
+    files = _copy(folder, "D01", "D02", "D03", "D06", "D07", "D08", "D09")
     wb = load_workbook(files["D01"])  # a title row above the header of Interventi
     wb["Interventi"].insert_rows(1)
     wb["Interventi"]["A1"] = "Interventi del distretto - compilato il 3 ottobre"
@@ -92,6 +92,11 @@ def _messy_wave(folder: Path) -> dict[str, Path]:
         for c in range(1, 7):
             ws.cell(r, c).value = None
     wb.save(files["D08"])
+    wb = load_workbook(files["D09"])  # an answer whose code was deleted
+    ws = wb["Profilo"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "referent_phone")
+    ws.cell(row, 1).value = None
+    wb.save(files["D09"])
     return files
 
 
@@ -112,6 +117,16 @@ def test_messy_wave_totals(tmp_path, instrument, registry):
     assert [r.rows for r in lost] == [tuple(d08_rows)]
     errors = [f for f in result.findings.errors if f.file.endswith("D08_2011.xlsx")]
     assert len(errors) == 1 and "non lette" in errors[0].message
+    # D09: the answer without its code is an error naming its row, listed as not read
+    ws = load_workbook(files["D09"])["Profilo"]
+    phone = next(
+        r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "Telefono del referente"
+    )
+    lost = [r for r in acc.rows_not_read if r.file.endswith("D09_2011.xlsx")]
+    assert [(r.sheet, r.rows) for r in lost] == [("Profilo", (phone,))]
+    assert any(
+        f.file.endswith("D09_2011.xlsx") and f.cell == f"A{phone}" for f in result.findings.errors
+    )
     # D03: the extra sheet is reported with its rows
     extra = [f for f in result.findings if f.sheet == "Appunti"]
     assert len(extra) == 1 and "righe 1-2" in extra[0].message

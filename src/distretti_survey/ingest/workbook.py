@@ -53,7 +53,7 @@ def read_district_book(
         interview.meta = _read_meta(book.sheets[sheets[META_SHEET]], sheets[META_SHEET])
     for logical in QUESTION_SHEETS:
         if logical in sheets:
-            _read_question_sheet(book, sheets[logical], spec, interview, found)
+            _read_question_sheet(book, sheets[logical], spec, interview, found, lost)
     if REPEAT_SHEET in sheets:
         _read_repeat_sheet(book, sheets[REPEAT_SHEET], spec, interview, found, lost)
     for name in extra:
@@ -223,9 +223,21 @@ def _header_index(header: list[object], wanted: str, default: int) -> int:
 
 
 def _read_question_sheet(
-    book: Book, sheet: str, spec: FormSpec, interview: RawInterview, found: list[Finding]
+    book: Book,
+    sheet: str,
+    spec: FormSpec,
+    interview: RawInterview,
+    found: list[Finding],
+    lost: list[RowsLost],
 ) -> None:
+    """Read the answers of a question sheet by the codes of its ``codice`` column.
+
+    A row with an answer but no code, and a sheet where no code is recognised at all, are
+    reported with their rows: nothing typed is skipped silently.
+    """
     rows = book.sheets[sheet]
+    known_before = len(interview.answers)
+    uncoded: list[int] = []
     top = next(
         (
             r
@@ -241,6 +253,8 @@ def _read_question_sheet(
         row = rows[r]
         code = text_value(row[c_code]).strip() if c_code < len(row) else ""
         if not code:
+            if c_answer < len(row) and not is_blank(row[c_answer]):
+                uncoded.append(r + 1)
             continue
         value = row[c_answer] if c_answer < len(row) else None
         base = code.split("/", 1)[0]
@@ -276,6 +290,27 @@ def _read_question_sheet(
             )
             continue
         interview.answers[code] = RawCell(value, sheet, cell_ref(r, c_answer))
+    if len(interview.answers) == known_before and content_rows(rows, top + 1):
+        uncoded = list(content_rows(rows, top + 1))  # no code recognised: the table is lost
+        message = (
+            f"Nessun codice di domanda riconosciuto nel foglio «{sheet}»: righe "
+            f"{row_ranges(uncoded)} non lette."
+        )
+    elif uncoded:
+        message = f"Risposte senza codice di domanda (righe {row_ranges(uncoded)}): non lette."
+    else:
+        return
+    found.append(
+        _finding(
+            book,
+            sheet,
+            f"A{uncoded[0]}",
+            message,
+            "Ripristinare la colonna «codice» del modello accanto alle risposte.",
+            severity="error",
+        )
+    )
+    lost.append(RowsLost(book.name, sheet, tuple(uncoded), "", "senza codice di domanda"))
 
 
 def _read_repeat_sheet(
