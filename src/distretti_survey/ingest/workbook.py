@@ -292,14 +292,27 @@ def _read_question_sheet(
         interview.answers[code] = RawCell(value, sheet, cell_ref(r, c_answer))
     if len(interview.answers) == known_before and content_rows(rows, top + 1):
         uncoded = list(content_rows(rows, top + 1))  # no code recognised: the table is lost
-        message = (
-            f"Nessun codice di domanda riconosciuto nel foglio «{sheet}»: righe "
-            f"{row_ranges(uncoded)} non lette."
-        )
+        _report_uncoded(book, sheet, uncoded, found, lost, whole=True)
     elif uncoded:
-        message = f"Risposte senza codice di domanda (righe {row_ranges(uncoded)}): non lette."
-    else:
-        return
+        _report_uncoded(book, sheet, uncoded, found, lost, whole=False)
+
+
+def _report_uncoded(
+    book: Book,
+    sheet: str,
+    uncoded: list[int],
+    found: list[Finding],
+    lost: list[RowsLost],
+    *,
+    whole: bool,
+) -> None:
+    """Report rows of a question sheet not read for want of a question code."""
+    message = (
+        f"Nessun codice di domanda riconosciuto nel foglio «{sheet}»: righe "
+        f"{row_ranges(uncoded)} non lette."
+        if whole
+        else f"Risposte senza codice di domanda (righe {row_ranges(uncoded)}): non lette."
+    )
     found.append(
         _finding(
             book,
