@@ -279,8 +279,8 @@ def _lookup(values: dict[str, Any]):
 
 def check_interview(
     raw: RawInterview, spec: FormSpec, district: str
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[Finding]]:
-    """Parse one interview; return its answers, its intervention rows and the findings."""
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[Finding]]:
+    """Parse one interview; return its answers, its rows of each repeat and the findings."""
     check = _Checker(spec, raw, district)
     values: dict[str, Any] = {}
     cells: dict[str, RawCell] = {}
@@ -300,15 +300,22 @@ def check_interview(
         if q.name == "district_id":
             continue
         _rules(check, q, values[q.name], cells[q.name], get, cells.get)
-    rows = []
-    fields = spec.repeat_fields("interventions")
-    for cellmap in raw.interventions:
-        row = {f.name: check.value(f, cellmap.get(f.name)) for f in fields}
-        row_get = _lookup({**values, **row})
-        row_cells = {**cells, **cellmap}
-        for f in fields:
-            _rules(check, f, row[f.name], cellmap.get(f.name, RawCell("")), row_get, row_cells.get)
-        rows.append(row)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for repeat in spec.repeats:
+        fields = spec.repeat_fields(repeat)
+        rows[repeat] = []
+        for repeat_row in raw.repeats.get(repeat, []):
+            cellmap = repeat_row.cells
+            row = {f.name: check.value(f, cellmap.get(f.name)) for f in fields}
+            row_get = _lookup({**values, **row})
+            row_cells = {**cells, **cellmap}
+            for f in fields:
+                _rules(
+                    check, f, row[f.name], cellmap.get(f.name, RawCell("")), row_get, row_cells.get
+                )
+            if spec.repeats[repeat].parent:
+                row["parent_row"] = None if repeat_row.parent is None else repeat_row.parent + 1
+            rows[repeat].append(row)
     return values, rows, check.findings
 
 
@@ -504,10 +511,11 @@ def normalise_district(
 
 
 def build_tables(
-    wave: int | None, spec: FormSpec, accepted: list[tuple[str, RawInterview, dict, list[dict]]]
+    wave: int | None, spec: FormSpec, accepted: list[tuple[str, RawInterview, dict, dict]]
 ) -> SurveyData:
     """Assemble the SurveyData tables from the accepted, parsed interviews."""
-    interviews, contacts, interventions, multi, likert, opens = [], [], [], [], [], []
+    interviews, contacts, multi, likert, opens = [], [], [], [], []
+    repeat_rows: dict[str, list[dict]] = {name: [] for name in spec.repeats}
     open_q = set(spec.open_questions)
     likert_items = set(spec.likert_items)
     scalar = [
@@ -524,8 +532,8 @@ def build_tables(
             {**key, "source_file": raw.source, **{q.name: values.get(q.name) for q in scalar}}
         )
         contacts.append({**key, **{name: values.get(name) for name in spec.pii}})
-        for i, row in enumerate(rows, start=1):
-            interventions.append({**key, "row": i, **row})
+        for repeat, table in rows.items():
+            repeat_rows[repeat].extend({**key, "row": i, **row} for i, row in enumerate(table, 1))
         for q in spec.top():
             value = values.get(q.name)
             if q.type == "select_multiple":
@@ -542,24 +550,29 @@ def build_tables(
                 )
             elif q.name in open_q and value:
                 opens.append({**key, "question": q.name, "theme": q.theme, "text": value})
-    repeat = [f.name for f in spec.repeat_fields("interventions")]
+    repeats = {}
+    for repeat, rows_of in repeat_rows.items():
+        fields = spec.repeat_fields(repeat)
+        parent = ["parent_row"] if spec.repeats[repeat].parent else []
+        table = _frame(rows_of, [*KEYS, "row", *parent, *(f.name for f in fields)])
+        if parent:
+            table["parent_row"] = table["parent_row"].astype("Int64")
+        for q in fields:
+            _typed(table, q, spec)
+        repeats[repeat] = table
+    main = spec.main_repeat
     frames = {
         "interviews": _frame(interviews, [*KEYS, "source_file", *(q.name for q in scalar)]),
         "contacts": _frame(contacts, [*KEYS, *spec.pii]),
-        "interventions": _frame(interventions, [*KEYS, "row", *repeat]),
+        "interventions": repeats[main] if main else _frame([], [*KEYS, "row"]),
         "multi": _frame(multi, [*KEYS, "question", "option"]),
         "likert": _frame(likert, [*KEYS, "item", "value", "score"]),
         "open_answers": _frame(opens, [*KEYS, "question", "theme", "text"]),
     }
     frames["likert"]["score"] = frames["likert"]["score"].astype(float)
-    for name, table, questions in (
-        ("interviews", frames["interviews"], scalar),
-        ("interventions", frames["interventions"], spec.repeat_fields("interventions")),
-    ):
-        for q in questions:
-            _typed(table, q, spec)
-        frames[name] = table
-    return SurveyData(**frames)
+    for q in scalar:
+        _typed(frames["interviews"], q, spec)
+    return SurveyData(**frames, repeats=repeats)
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:

@@ -47,6 +47,8 @@ _SEVERITY_IT = {"error": "errore", "warning": "avviso"}
 def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write findings.csv/.xlsx, the tidy tables as CSV (not contacts) and accounting.json.
 
+    The main repeat is ``interventions.csv``; any other repeat group is ``repeat_<name>.csv``.
+
     Parameters
     ----------
     result
@@ -67,6 +69,11 @@ def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list
         path = out / f"{name}.csv"
         table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
         written.append(path)
+    for name, table in result.data.repeats.items():  # repeats besides the main one
+        if table is not result.data.interventions:
+            path = out / f"repeat_{name}.csv"
+            table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+            written.append(path)
     accounting = out / "accounting.json"
     payload = {"wave": result.wave, "synthetic": result.synthetic, **result.accounting.to_dict()}
     accounting.write_text(
