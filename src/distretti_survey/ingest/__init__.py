@@ -36,35 +36,6 @@ __all__ = [
     "write_outputs",
 ]
 
-SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
-#: Files in an input folder that are not interviews.
-NOT_INTERVIEWS = {"questionnaire.xlsx", "questionario.xlsx"}
-
-
-def _input_files(path: Path) -> tuple[list[Path], list[Path], Path]:
-    """Return (files to read, files ignored, base folder for display names)."""
-    if path.is_file():
-        return [path], [], path.parent
-    if not path.is_dir():
-        raise InputError(f"Percorso inesistente: {path}")
-    folder = path / "interviews" if (path / "interviews").is_dir() else path
-    files, ignored = [], []
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.is_dir() or item.name.startswith("."):
-            continue
-        if (
-            item.name.startswith("~$")
-            or item.suffix.lower() not in SUFFIXES
-            or (item.name.lower() in NOT_INTERVIEWS)
-        ):
-            ignored.append(item)  # Excel lock files, the questionnaire, notes
-        else:
-            files.append(item)
-    if not files:
-        raise InputError(f"Nessun file di interviste (.xlsx, .csv) in {folder}")
-    return files, ignored, path if path.is_dir() else path.parent
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while reading.
@@ -111,6 +82,7 @@ def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = Non
 
 def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     from distretti_survey.ingest.book import BookError, open_book
+    from distretti_survey.ingest.guard import ignored_findings, list_inputs
     from distretti_survey.ingest.validate import (
         build_tables,
         check_interview,
@@ -120,14 +92,14 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     from distretti_survey.ingest.wide import is_wide_book, read_wide_book
     from distretti_survey.ingest.workbook import is_district_book, read_district_book
 
-    files, ignored, base = _input_files(path)
-    findings = Findings()
+    files, ignored, base = list_inputs(path)
+    findings = Findings(ignored_findings(ignored))
     raws = []
     failed: list[tuple[str, str]] = []
     for file in files:
-        name = file.relative_to(base).as_posix() if file.is_relative_to(base) else file.name
+        name = file.name
         try:
-            book = open_book(file, name)
+            book = open_book(file.path, name, base)
         except BookError as exc:
             failed.append((name, str(exc)))
             findings.add(
@@ -139,11 +111,19 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
                 )
             )
             continue
-        if not book.is_csv and "interviste" not in book.sheets and is_district_book(book):
-            raw, found = read_district_book(book, spec)
-            raws.append(raw)
-        elif is_wide_book(book, spec):
-            more, found = read_wide_book(book, spec)
+        findings.extend(book.findings)
+        try:
+            if not book.is_csv and "interviste" not in book.sheets and is_district_book(book):
+                raw, found = read_district_book(book, spec)
+                more = [raw]
+            elif is_wide_book(book, spec):
+                more, found = read_wide_book(book, spec)
+            else:
+                more, found = None, []
+        except Exception as exc:  # noqa: BLE001 -- one odd file must not stop the others
+            more, found = [], [_unexpected(name, exc)]
+            failed.append((name, found[0].message))
+        if more is not None:
             raws.extend(more)
         else:
             reason = "nessun foglio riconosciuto (né modello per distretto, né master, né export)"
@@ -207,17 +187,25 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     accepted.sort(key=lambda item: item[0])
     data = build_tables(wave, spec, accepted)
     accounting = Accounting(
-        files=tuple(
-            f.relative_to(base).as_posix() if f.is_relative_to(base) else f.name for f in files
-        ),
+        files=tuple(f.name for f in files),
         files_failed=tuple(failed),
         read=len(raws),
         accepted=tuple(data.interviews["interview_id"]),
         rejected=tuple(rejected),
-        ignored=tuple(p.name for p in ignored),
+        ignored=tuple(f"{i.name} ({i.reason})" for i in ignored),
         blank_rows=tuple(blank),
     )
     return IngestResult(data, findings, accounting, wave=wave, synthetic=spec.synthetic)
+
+
+def _unexpected(name: str, exc: Exception) -> Finding:
+    """Return the finding for a file whose content made a reader fail (a bug to report)."""
+    return Finding(
+        file=name,
+        severity="error",
+        message=f"File non letto: errore imprevisto durante la lettura ({type(exc).__name__}).",
+        suggestion="Controllare il file; se è corretto, segnalare il problema con il file.",
+    )
 
 
 def _blank_row(raw) -> BlankRow:
