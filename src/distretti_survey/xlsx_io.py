@@ -35,8 +35,8 @@ def clean_control_chars(text: str) -> str:
 
     Examples
     --------
-    >>> clean_control_chars("riga uno\x0briga due\x07")
-    'riga uno\nriga due'
+    >>> clean_control_chars("riga uno\\x0briga due\\x07")
+    'riga uno\\nriga due'
     """
     if not _CONTROL_CHARS.search(text):
         return text

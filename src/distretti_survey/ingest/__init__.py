@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from distretti_survey.errors import InputError
 from distretti_survey.findings import Finding, Findings
 from distretti_survey.ingest.model import (
     Accounting,
@@ -35,6 +34,7 @@ __all__ = [
     "read_wave",
     "write_outputs",
 ]
+
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
@@ -120,7 +120,7 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
                 more, found = read_wide_book(book, spec)
             else:
                 more, found = None, []
-        except Exception as exc:  # noqa: BLE001 -- one odd file must not stop the others
+        except Exception as exc:  # one odd file must not stop the others
             more, found = [], [_unexpected(name, exc)]
             failed.append((name, found[0].message))
         if more is not None:

@@ -111,9 +111,7 @@ def list_inputs(path: Path) -> tuple[list[InputFile], list[Ignored], Path]:
         else:
             files.append(InputFile(item, name))
     if not files:
-        raise InputError(
-            f"Nessun file di interviste (.xlsx, .csv) in {display_name(str(folder))}"
-        )
+        raise InputError(f"Nessun file di interviste (.xlsx, .csv) in {display_name(str(folder))}")
     return files, ignored, base
 
 

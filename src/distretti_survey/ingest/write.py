@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from distretti_survey.csv_io import write_csv
 from distretti_survey.findings import COLUMNS
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list
     for name in PUBLIC_TABLES:
         table = getattr(result.data, name)
         path = out / f"{name}.csv"
-        table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+        write_csv(table, path, date_format="%Y-%m-%d")
         written.append(path)
     accounting = out / "accounting.json"
     payload = {"wave": result.wave, "synthetic": result.synthetic, **result.accounting.to_dict()}
@@ -75,8 +76,7 @@ def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list
 
 
 def _write_findings_csv(findings: Findings, path: Path) -> Path:
-    findings.to_frame().to_csv(path, index=False, lineterminator="\n", columns=list(COLUMNS))
-    return path
+    return write_csv(findings.to_frame(), path, columns=list(COLUMNS))
 
 
 def _write_findings_xlsx(findings: Findings, path: Path) -> Path:

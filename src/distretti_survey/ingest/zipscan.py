@@ -123,10 +123,7 @@ def _check_declared(infos: list[zipfile.ZipInfo]) -> None:
                 f"l'elemento {info.filename} dichiara {size / limits.MIB:.0f} MB "
                 f"decompressi (massimo {limits.MAX_PART_BYTES // limits.MIB} MB)"
             )
-        if (
-            size > limits.RATIO_FLOOR_BYTES
-            and size > limits.MAX_RATIO * max(info.compress_size, 1)
-        ):
+        if size > limits.RATIO_FLOOR_BYTES and size > limits.MAX_RATIO * max(info.compress_size, 1):
             raise BookError(
                 f"l'elemento {info.filename} si espande {size // max(info.compress_size, 1)} "
                 f"volte (massimo {limits.MAX_RATIO}): archivio sospetto (zip bomb)"
