@@ -99,8 +99,8 @@ def list_inputs(path: Path) -> tuple[list[InputFile], list[Ignored], Path]:
                 ignored.append(
                     Ignored(
                         display_name(item.name),
-                        "accanto alla cartella interviews/: non letto (spostarlo in "
-                        "interviews/ se è un'intervista)",
+                        "accanto alla cartella interviews/, dove non si legge; spostarlo "
+                        "in interviews/ se è un'intervista",
                     )
                 )
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
@@ -119,7 +119,7 @@ def _ignore_reason(item: Path) -> str:
     """Return why a folder entry is not read, or "" when it is an interview file to read."""
     name = item.name
     if name.startswith("~$"):
-        return "file temporaneo di Excel (cartella aperta in Excel)"
+        return "file temporaneo di Excel: la cartella è aperta in Excel"
     if name.startswith("."):
         return "file nascosto"
     if name.lower() in NOT_INTERVIEWS:
@@ -129,7 +129,7 @@ def _ignore_reason(item: Path) -> str:
             return "è una cartella, non un file"
         return "cartella: i file nelle sottocartelle non sono letti"
     if item.suffix.lower() not in SUFFIXES:
-        return "estensione non letta (si leggono .xlsx, .xlsm, .xls, .ods, .csv)"
+        return "estensione non letta: si leggono .xlsx, .xlsm, .xls, .ods, .csv"
     return ""
 
 

@@ -93,7 +93,7 @@ def scan_zip(zf: zipfile.ZipFile) -> ZipScan:
     for info in infos:
         name = info.filename
         if name in sheet_paths:
-            sheet = _scan_sheet(zf, info, total)
+            sheet = _scan_sheet(zf, info, total, f"«{sheet_paths[name]}»")
             scan.sheets[sheet_paths[name]] = sheet
             total += info.file_size
             continue
@@ -198,7 +198,9 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, name: str, *, final: bool =
         ) from exc
 
 
-def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int) -> SheetScan:
+def _scan_sheet(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, label: str
+) -> SheetScan:
     sheet = SheetScan()
     parser = _parser()
     carry = b""
@@ -207,15 +209,15 @@ def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int) -> Shee
         _feed(parser, chunk, info.filename)
         block = carry + chunk
         if first:
-            _check_dimension(block, info.filename)
+            _check_dimension(block, label)
             first = False
         # cut after the last complete row; a row longer than _CARRY_MAX is scanned in pieces
         end = block.rfind(b"</row>")
         cut = end + 6 if end >= 0 else len(block) if len(block) > _CARRY_MAX else 0
-        _scan_block(block[:cut], sheet, info.filename)
+        _scan_block(block[:cut], sheet, label)
         carry = block[cut:]
     _feed(parser, b"", info.filename, final=True)
-    _scan_block(carry, sheet, info.filename)
+    _scan_block(carry, sheet, label)
     return sheet
 
 
@@ -265,7 +267,7 @@ def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
     n_rows = block.count(b"<row ") + block.count(b"<row>")
     if n_rows > len(rows):
         sheet.max_row += n_rows - len(rows)
-    _check_area(sheet.max_row, sheet.max_col, name, "contiene celle in")
+    _check_area(sheet.max_row, sheet.max_col, name, "ha celle che occupano almeno")
     if b"<f" in block or b't="e"' in block or b"<v>60" in block:
         _scan_cells(block, sheet)
 
