@@ -26,21 +26,22 @@ def neutralise(value: object) -> object:
     """Return ``value`` so that a spreadsheet opening the CSV cannot take it for a formula.
 
     Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return, or with one of the
-    first four after leading whitespace, gets a leading ``'``. Anything else, and every
-    non-text value (a negative number included), is returned unchanged.
+    first four after leading whitespace, gets a leading ``'``; line breaks become ``\\n``.
+    Every non-text value (a negative number included) is returned unchanged.
 
     Examples
     --------
-    >>> neutralise("=1+1"), neutralise("  @SUM(A1)"), neutralise("\\t-2")
-    ("'=1+1", "'  @SUM(A1)", "'\\t-2")
+    >>> neutralise("=1+1"), neutralise("  @SUM(A1)"), neutralise("\\t-2"), neutralise("\\rx")
+    ("'=1+1", "'  @SUM(A1)", "'\\t-2", "'\\nx")
     >>> neutralise(-5), neutralise("sì, -20%")
     (-5, 'sì, -20%')
     """
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(_RISKY_FIRST) or value.lstrip().startswith(FORMULA_FIRST):
-        return "'" + value
-    return value
+    risky = value.startswith(_RISKY_FIRST) or value.lstrip().startswith(FORMULA_FIRST)
+    # the csv module quotes a field holding "\n" but not a lone "\r", which would end the row
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + value if risky else value
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -39,7 +39,7 @@ _SEP = r"[\s./-]?"
 # Italian numbers: mobile 3xx + 6-7 digits, landline 0 + 5-10 digits, optional +39 / 0039;
 # not a date (31/12/2012) and not inside a longer number (amounts such as 300.000).
 _PHONE = re.compile(
-    rf"(?<![\w.,])(?!\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}(?!\d))"
+    rf"(?<![\w,/-])(?<!\d\.)(?!\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}(?!\d))"
     rf"(?:(?:\+|00)\s?39{_SEP})?(?:3\d(?:{_SEP}\d){{7,8}}|0\d(?:{_SEP}\d){{4,9}})(?![\w])"
 )
 _CF_DIGIT = "[0-9LMNPQRSTUV]"
@@ -143,7 +143,7 @@ def own_values(contact: Mapping[str, Any]) -> OwnValues:
 
 def redact_text(
     text: str,
-    own: OwnValues = OwnValues(),
+    own: OwnValues | None = None,
     *,
     others: re.Pattern[str] | None = None,
     listed: re.Pattern[str] | None = None,
@@ -170,6 +170,7 @@ def redact_text(
     >>> redact_text("Spesi 300.000 euro il 31/12/2012, tel. 347 1234567")[0]
     'Spesi 300.000 euro il 31/12/2012, tel. [TELEFONO]'
     """
+    own = own or OwnValues()
     counts: Counter[str] = Counter()
 
     def sub(pattern: re.Pattern[str] | None, kind: str, value: str) -> str:
