@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import corpus as c  # noqa: E402  (the builders live beside this file)
+import corpus as c  # the builders live beside this file
 
 ADDRESS_SPACE = 2 * 2**30
 TIMEOUT = 60

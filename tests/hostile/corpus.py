@@ -35,7 +35,7 @@ _CONTENT_TYPES = (
 _RELS = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="http://schemas.'
     b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
-    b"schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" "
+    b'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
     b'Target="xl/workbook.xml"/></Relationships>'
 )
 _WORKBOOK = (
@@ -181,10 +181,14 @@ def broken_xml() -> bytes:
 
 def entity_bomb() -> bytes:
     """A sheet with a DTD declaring nested entities (billion laughs)."""
-    dtd = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">' + b"".join(
-        b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&" + bytes([97 + i]) + b";") * 10)
-        for i in range(9)
-    ) + b"]>"
+    dtd = (
+        b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(
+            b'<!ENTITY %s "%s">' % (bytes([98 + i]), (b"&" + bytes([97 + i]) + b";") * 10)
+            for i in range(9)
+        )
+        + b"]>"
+    )
     xml = sheet(b'<row r="1"><c r="A1" t="inlineStr"><is><t>&j;</t></is></c></row>')
     return xlsx_bytes(xml.replace(b"\n<worksheet", b"\n" + dtd + b"<worksheet", 1))
 
@@ -268,4 +272,3 @@ def shift_profile(wb) -> None:
 
 def future_year(wb) -> None:
     answer_cell(wb["Profilo"], "interview_date").value = dt.date(3011, 5, 2)
-

@@ -204,7 +204,7 @@ def test_redact_open_answers_uses_each_interviews_own_values(tmp_path):
     ]
     assert list(out.interventions["description"]) == ["con [REFERENTE]"]
     assert counts["risposte"] == 3 and counts["nome_elenco"] == 1
-    assert list(data.open_answers["text"])[0] == "Neri e Ugo Neri e Rosi"  # input untouched
+    assert data.open_answers["text"].iloc[0] == "Neri e Ugo Neri e Rosi"  # input untouched
     note = method_note(counts)
     assert "Ugo" not in note and "nomi dei referenti" in note
 

@@ -201,9 +201,7 @@ def test_shifted_sheet_is_read_without_crash(hostile_wave):
     assert any("D11" in item for item in hostile_wave.accounting["accepted_ids"])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 item 1 (ingest helper): header located by content"
-)
+@pytest.mark.xfail(strict=True, reason="issue 9 item 1 (ingest helper): header located by content")
 def test_shifted_sheet_answers_are_found_or_an_error(hostile_wave):
     about = hostile_wave.about("interviews/D11_2011.xlsx")
     interviews = pd.read_csv(hostile_wave.out / "interviews.csv", dtype=str)

@@ -198,9 +198,7 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, name: str, *, final: bool =
         ) from exc
 
 
-def _scan_sheet(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, label: str
-) -> SheetScan:
+def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, label: str) -> SheetScan:
     sheet = SheetScan()
     parser = _parser()
     carry = b""
