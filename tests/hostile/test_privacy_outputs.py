@@ -58,7 +58,7 @@ def _plant(wave: Path) -> list[tuple[str, str, str]]:
 def _needles(planted) -> list[str]:
     out = []
     for name, mail, phone in planted:
-        first, surname = name.split()[:2]
+        surname = name.split()[1]
         out += [name, surname, mail, mail.split("@")[0], phone, re.sub(r"\D", "", phone)]
     return sorted({n.casefold() for n in out})
 
