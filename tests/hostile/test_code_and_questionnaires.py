@@ -99,7 +99,13 @@ QUESTIONNAIRES = {
 NEEDS_EXPR = {"xml_troncato"}
 
 
+_RUNS: dict[str, object] = {}
+
+
 def _validate(tmp_path: Path, case: str):
+    """Run validate once per questionnaire case (both tests below look at the same run)."""
+    if case in _RUNS:
+        return _RUNS[case]
     wave = _small_wave(tmp_path)
     QUESTIONNAIRES[case](wave / "questionnaire.xlsx")
     before = snapshot(wave)
@@ -109,6 +115,8 @@ def _validate(tmp_path: Path, case: str):
     )  # fmt: skip
     assert snapshot(wave) == before
     assert not (tmp_path / "PWNED").exists()
+    run.out = tmp_path / "out"
+    _RUNS[case] = run
     return run
 
 
@@ -135,4 +143,4 @@ def test_questionnaire_never_gives_a_traceback(tmp_path, case):
 @pytest.mark.parametrize("case", ["xml_troncato", "vincolo_profondo", "senza_domande"])
 def test_broken_questionnaire_exits_2_with_findings(tmp_path, case):
     run = _validate(tmp_path, case)
-    assert run.returncode == 2 and (tmp_path / "out" / "findings.csv").is_file()
+    assert run.returncode == 2 and (run.out / "findings.csv").is_file()

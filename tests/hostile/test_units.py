@@ -215,3 +215,38 @@ def test_redaction_list_skips_comments(tmp_path, repo_root):
     assert load_redaction_list(path) == ["Giulio Verdi"]
     assert load_redaction_list(tmp_path / "nope.csv") == []
     assert load_redaction_list(repo_root / "data" / "reference" / "redact.csv") == []
+
+
+def test_csv_error_values_are_findings(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("district_id;budget\nD01;#DIV/0!\nD02;#N/A\n", encoding="utf-8")
+    book = open_book(path, "x.csv")
+    assert [(f.cell, f.value) for f in book.findings] == [("B2", "#DIV/0!"), ("B3", "#N/A")]
+    assert book.sheets["x"][1] == ["D01", ""]
+
+
+def test_check_workbook_refuses_what_open_book_refuses(tmp_path):
+    from corpus import DEMO, corner_cells
+
+    from distretti_survey.ingest.book import check_workbook
+
+    check_workbook(DEMO / "questionnaire.xlsx")
+    path = tmp_path / "q.xlsx"
+    path.write_bytes(corner_cells())
+    with pytest.raises(BookError, match="colonne"):
+        check_workbook(path)
+
+
+def test_symlink_named_explicitly_is_read_but_not_from_a_folder(tmp_path):
+    from distretti_survey.ingest.guard import list_inputs
+
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.csv").write_text("district_id\nD01\n", encoding="utf-8")
+    (tmp_path / "wave").mkdir()
+    link = tmp_path / "wave" / "a.csv"
+    link.symlink_to(tmp_path / "elsewhere" / "a.csv")
+    [explicit], _, _ = list_inputs(link)
+    assert open_book(explicit.path, explicit.name, explicit.root).sheets["a"][1] == ["D01"]
+    [listed], _, _ = list_inputs(tmp_path / "wave")
+    with pytest.raises(BookError, match="fuori dalla cartella"):
+        open_book(listed.path, listed.name, listed.root)

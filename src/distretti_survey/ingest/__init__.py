@@ -92,14 +92,14 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     from distretti_survey.ingest.wide import is_wide_book, read_wide_book
     from distretti_survey.ingest.workbook import is_district_book, read_district_book
 
-    files, ignored, base = list_inputs(path)
+    files, ignored, _base = list_inputs(path)
     findings = Findings(ignored_findings(ignored))
     raws = []
     failed: list[tuple[str, str]] = []
     for file in files:
         name = file.name
         try:
-            book = open_book(file.path, name, base)
+            book = open_book(file.path, name, file.root)
         except BookError as exc:
             failed.append((name, str(exc)))
             findings.add(

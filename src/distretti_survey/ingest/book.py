@@ -26,7 +26,7 @@ from distretti_survey.ingest.guard import BookError, read_input
 from distretti_survey.ingest.values import cell_ref
 from distretti_survey.xlsx_io import clean_control_chars
 
-__all__ = ["Book", "BookError", "decode_text", "open_book"]
+__all__ = ["Book", "BookError", "check_workbook", "decode_text", "open_book"]
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _REF = re.compile(r"([A-Z]+)(\d+)")
@@ -57,9 +57,10 @@ def open_book(path: Path, name: str, root: Path | None = None) -> Book:
     name
         Its name as shown in findings.
     root
-        The wave folder: a symlink leading outside it is not read (default: the file's folder).
+        The wave folder: a symlink leading outside it is not read (None: no such check, for
+        a file named explicitly).
     """
-    data = read_input(path, root if root is not None else path.parent)
+    data = read_input(path, root)
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt"}:
         return _open_csv(data, name)
@@ -287,5 +288,49 @@ def _open_csv(data: bytes, name: str) -> Book:
         raise BookError(f"CSV non leggibile alla riga {len(rows) + 1} ({exc})") from exc
     if not rows:
         raise BookError("il file CSV è vuoto")
-    book.sheets[PurePosixPath(name).stem] = rows
+    sheet = PurePosixPath(name).stem
+    book.sheets[sheet] = rows
+    _csv_error_values(book, sheet)
     return book
+
+
+def _csv_error_values(book: Book, sheet: str) -> None:
+    """Report and blank the Excel error values a CSV saved from Excel carries as text."""
+    from distretti_survey.ingest.zipscan import EXCEL_ERRORS
+
+    errors = set(EXCEL_ERRORS)
+    for r, row in enumerate(book.sheets[sheet]):
+        for c, value in enumerate(row):
+            if value in errors:
+                row[c] = ""
+                book.findings.append(
+                    Finding(
+                        file=book.name,
+                        sheet=sheet,
+                        cell=cell_ref(r, c),
+                        value=str(value),
+                        severity="error",
+                        message=f"Valore di errore di Excel {value}: considerato vuoto.",
+                        suggestion="Correggere la formula nel file di origine ed esportare "
+                        "di nuovo.",
+                    )
+                )
+
+
+def check_workbook(path: Path, root: Path | None = None) -> None:
+    """Check a workbook another reader (openpyxl) will open: regular file, caps, XML.
+
+    For the questionnaire and the coders' workbooks, read with openpyxl, which allocates as
+    much as the file asks: call this first and turn a ``BookError`` into the usual message.
+
+    Raises
+    ------
+    BookError
+        Why the file is refused (Italian).
+    """
+    data = read_input(path, root)
+    if data[:8] == _OLE_MAGIC:
+        raise BookError("il file è protetto da password o cifrato: salvarlo senza password")
+    if data[:2] != b"PK":
+        raise BookError("non è una cartella di lavoro .xlsx")
+    _scan(data)

@@ -34,10 +34,15 @@ NOT_INTERVIEWS = {"questionnaire.xlsx", "questionario.xlsx"}
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file to read: where it is, and its name as shown in findings (relative, escaped)."""
+    """A file to read, its name as shown in findings, and the folder it must stay in.
+
+    ``name`` is relative to the wave folder and escaped (``display_name``); ``root`` is the
+    folder a symlink must not lead out of (None for a file named on the command line).
+    """
 
     path: Path
     name: str
+    root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def list_inputs(path: Path) -> tuple[list[InputFile], list[Ignored], Path]:
         if reason:
             ignored.append(Ignored(name, reason))
         else:
-            files.append(InputFile(item, name))
+            files.append(InputFile(item, name, base))
     if not files:
         raise InputError(f"Nessun file di interviste (.xlsx, .csv) in {display_name(str(folder))}")
     return files, ignored, base
@@ -133,8 +138,10 @@ def _ignore_reason(item: Path) -> str:
     return ""
 
 
-def read_input(path: Path, root: Path) -> bytes:
-    """Return the bytes of ``path``: only a regular file inside ``root``, at most the cap.
+def read_input(path: Path, root: Path | None) -> bytes:
+    """Return the bytes of ``path``: only a regular file (inside ``root``), at most the cap.
+
+    ``root`` None accepts a symlink leading anywhere (a file the user named explicitly).
 
     Raises
     ------
@@ -146,7 +153,7 @@ def read_input(path: Path, root: Path) -> bytes:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
             target = path.resolve()
-            if not target.is_relative_to(root.resolve()):
+            if root is not None and not target.is_relative_to(root.resolve()):
                 raise BookError(
                     "collegamento simbolico a un file fuori dalla cartella dell'ondata "
                     f"({display_name(str(target))}): non letto"
