@@ -37,7 +37,8 @@ _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _T = re.compile(rb'\bt="([a-zA-Z]+)"')
 _F = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
 _V = re.compile(rb"<v>(.*?)</v>", re.DOTALL)
-_CELL_REFS = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,9})"')
+_CELL_COLS = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
+_CELL_ROWS = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,3}(\d{1,9})"')
 _ROW_REFS = re.compile(rb'<row\b[^>]*?\br="(\d{1,9})"')
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 #: Excel writes a control character in a string as ``_x000B_``.
@@ -97,6 +98,8 @@ def scan_zip(zf: zipfile.ZipFile) -> ZipScan:
             scan.sheets[sheet_paths[name]] = sheet
             total += info.file_size
             continue
+        if not _read_by_calamine(name):
+            continue  # images, themes, printer settings: only their declared size matters
         xml = name in ("xl/sharedStrings.xml", "xl/workbook.xml", "content.xml")
         parser = _parser() if xml else None
         for chunk in _chunks(zf, info, total):
@@ -109,6 +112,13 @@ def scan_zip(zf: zipfile.ZipFile) -> ZipScan:
         total += info.file_size
     scan.controls = scan.controls or any(s.controls for s in scan.sheets.values())
     return scan
+
+
+def _read_by_calamine(name: str) -> bool:
+    """Return True for the members a reader decompresses besides the sheets."""
+    return name.endswith((".xml", ".rels")) and not name.startswith(
+        ("xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/", "docProps/")
+    )
 
 
 def _check_declared(infos: list[zipfile.ZipInfo]) -> None:
@@ -251,15 +261,18 @@ def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
         return
     if _CONTROL.search(block):
         sheet.controls = True
-    refs = _CELL_REFS.findall(block)
+    # findall and map/max run in C: no Python loop over the cells of a big sheet
+    cols = _CELL_COLS.findall(block)
+    cell_rows = _CELL_ROWS.findall(block)
     rows = _ROW_REFS.findall(block)
-    if refs:
-        sheet.max_row = max(sheet.max_row, max(int(r) for _, r in refs))
-        sheet.max_col = max(sheet.max_col, *(_col_number(c) for c in {c for c, _ in refs}))
+    if cols:
+        sheet.max_col = max(sheet.max_col, *map(_col_number, set(cols)))
+    if cell_rows:
+        sheet.max_row = max(sheet.max_row, max(map(int, cell_rows)))
     if rows:
         sheet.max_row = max(sheet.max_row, max(map(int, rows)))
     n_cells = block.count(b"<c ") + block.count(b"<c>") + block.count(b"<c/>")
-    if n_cells > len(refs):  # cells without r="": position implied by order in the row
+    if n_cells > len(cols):  # cells without r="": position implied by order in the row
         widest = max(piece.count(b"<c") for piece in block.split(b"</row>"))
         sheet.max_col = max(sheet.max_col, widest)
     n_rows = block.count(b"<row ") + block.count(b"<row>")
