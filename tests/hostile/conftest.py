@@ -127,6 +127,7 @@ FILE_CASES = {
     "riga_senza_rif.xlsx": c.no_refs_wide_row,
     "xml_troncato.xlsx": c.broken_xml,
     "entita.xlsx": c.entity_bomb,
+    "ripetute.ods": lambda: c.ods_bytes(1_000_000, 1_000),
     "vecchio.xls": c.encrypted,
     "utf16_rotto.csv": lambda: b"\xff\xfe" + "district_id".encode("utf-16-le") + b"\x00\xd8x",
     "nul.csv": lambda: b"colonna;altra\nuno\x00;due\n",

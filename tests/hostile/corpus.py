@@ -272,3 +272,38 @@ def shift_profile(wb) -> None:
 
 def future_year(wb) -> None:
     answer_cell(wb["Profilo"], "interview_date").value = dt.date(3011, 5, 2)
+
+
+def ods_bytes(rows: int, cols: int, *, value: bool = True, prefix: bytes = b"table") -> bytes:
+    """An ods whose only row, repeated ``rows`` times, has a cell repeated ``cols`` times."""
+    cell = (
+        b'<%s:table-cell %s:number-columns-repeated="%d" office:value-type="float" '
+        b'office:value="1"><text:p>1</text:p></%s:table-cell>'
+        if value
+        else b'<%s:table-cell %s:number-columns-repeated="%d"/>'
+    )
+    cell = cell.replace(b"%d", str(cols).encode()).replace(b"%s", prefix)
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content xmlns:office="urn:'
+        b'oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:%s="urn:oasis:names:tc:'
+        b'opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:'
+        b'text:1.0" office:version="1.2"><office:body><office:spreadsheet><%s:table '
+        b'%s:name="interviste"><%s:table-row %s:number-rows-repeated="'
+        + str(rows).encode()
+        + b'">'
+        + cell
+        + b"</%s:table-row></%s:table></office:spreadsheet></office:body>"
+        b"</office:document-content>"
+    ).replace(b"%s", prefix)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("mimetype", b"application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+        zf.writestr(
+            "META-INF/manifest.xml",
+            b'<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+            b'opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
+            b'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            b"</manifest:manifest>",
+        )
+    return out.getvalue()

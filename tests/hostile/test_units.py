@@ -250,3 +250,26 @@ def test_symlink_named_explicitly_is_read_but_not_from_a_folder(tmp_path):
     [listed], _, _ = list_inputs(tmp_path / "wave")
     with pytest.raises(BookError, match="fuori dalla cartella"):
         open_book(listed.path, listed.name, listed.root)
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "value", "prefix", "refused"),
+    [
+        (10, 3, True, b"table", False),
+        (1_048_576, 16_384, False, b"table", False),  # LibreOffice's empty tail: harmless
+        (1_000_000, 1_000, True, b"table", True),
+        (1_000_000, 1_000, True, b"t", True),  # another prefix, same namespace
+        (300_000, 1, True, b"table", True),
+    ],
+)
+def test_ods_repeats_are_bounded(tmp_path, rows, cols, value, prefix, refused):
+    from corpus import ods_bytes
+
+    path = tmp_path / "x.ods"
+    path.write_bytes(ods_bytes(rows, cols, value=value, prefix=prefix))
+    if refused:
+        with pytest.raises(BookError, match="colonne"):
+            open_book(path, "x.ods")
+    else:
+        book = open_book(path, "x.ods")
+        assert len(book.sheets["interviste"]) == (rows if value else 0)

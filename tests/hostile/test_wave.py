@@ -76,6 +76,7 @@ def test_unreadable_file_is_one_error_finding(hostile_wave, name):
         ("riga_senza_rif.xlsx", "5.000 colonne"),
         ("xml_troncato.xlsx", "XML non valido"),
         ("entita.xlsx", "DTD"),
+        ("ripetute.ods", "1.000 colonne"),
         ("cifrato.xlsx", "password"),
         ("pipe.xlsx", "named pipe"),
         ("zero.xlsx", "fuori dalla cartella"),

@@ -101,7 +101,7 @@ def scan_zip(zf: zipfile.ZipFile) -> ZipScan:
         if not _read_by_calamine(name):
             continue  # images, themes, printer settings: only their declared size matters
         xml = name in ("xl/sharedStrings.xml", "xl/workbook.xml", "content.xml")
-        parser = _parser() if xml else None
+        parser = _ods_parser() if name == "content.xml" else _parser() if xml else None
         for chunk in _chunks(zf, info, total):
             if parser is not None:
                 _feed(parser, chunk, name)
@@ -193,6 +193,57 @@ def _parser() -> expat.XMLParserType:
     def refuse(*_args: object) -> None:
         raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
 
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    return parser
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+_OFFICE_TYPE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 value-type"
+_TEXT_P = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 p"
+
+
+def _ods_parser() -> expat.XMLParserType:
+    """Return a parser of an ods ``content.xml`` that bounds each table's used range.
+
+    A cell or row may stand for many (``number-columns-repeated``, ``number-rows-repeated``);
+    a reader expands the repeats up to the last cell holding a value, so that is the range
+    counted. Names are matched with their namespace, whatever prefix the file uses.
+    """
+    parser = expat.ParserCreate(namespace_separator=" ")
+    state = {"rows": 0, "last": 0, "width": 0, "repeat": 1, "col": 0, "row_width": 0, "end": 0}
+
+    def repeat(attrs: dict[str, str], key: str) -> int:
+        value = attrs.get(_TABLE + key, "1")
+        return max(1, int(value)) if value.isdigit() else 1
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == _TABLE + "table":
+            state.update(rows=0, last=0, width=0)
+        elif name == _TABLE + "table-row":
+            state.update(repeat=repeat(attrs, "number-rows-repeated"), col=0, row_width=0)
+        elif name in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
+            state["col"] += repeat(attrs, "number-columns-repeated")
+            state["end"] = state["col"]
+            if _OFFICE_TYPE in attrs:
+                state["row_width"] = state["col"]
+        elif name == _TEXT_P:
+            state["row_width"] = max(state["row_width"], state["end"])
+
+    def end(name: str) -> None:
+        if name != _TABLE + "table-row":
+            return
+        state["rows"] += state["repeat"]
+        if state["row_width"]:
+            state["last"] = state["rows"]
+            state["width"] = max(state["width"], state["row_width"])
+            _check_area(state["last"], state["width"], "del file .ods", "ha celle che occupano")
+
+    def refuse(*_args: object) -> None:
+        raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     return parser
