@@ -307,3 +307,9 @@ def ods_bytes(rows: int, cols: int, *, value: bool = True, prefix: bytes = b"tab
             b"</manifest:manifest>",
         )
     return out.getvalue()
+
+
+def odd_refs(ref: bytes) -> bytes:
+    """A sheet whose far cell's reference is written unusually (quotes, spaces, entities)."""
+    row = b'<row r="1"><c r="A1"><v>1</v></c><c s="0" ' + ref + b"><v>2</v></c></row>"
+    return xlsx_bytes(sheet(row))

@@ -273,3 +273,15 @@ def test_ods_repeats_are_bounded(tmp_path, rows, cols, value, prefix, refused):
     else:
         book = open_book(path, "x.ods")
         assert len(book.sheets["interviste"]) == (rows if value else 0)
+
+
+@pytest.mark.parametrize(
+    "ref", [b'r="XFD1"', b"r='XFD1'", b'r = "XFD1"', b'r="&#88;FD1"', b"r='XFD1048576'"]
+)
+def test_far_cell_found_however_its_reference_is_written(tmp_path, ref):
+    from corpus import odd_refs
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(odd_refs(ref))
+    with pytest.raises(BookError, match=r"colonne|non standard"):
+        open_book(path, "x.xlsx")

@@ -105,9 +105,8 @@ def _read_calamine(data: bytes, name: str) -> Book:
     except pc.PasswordError as exc:
         raise BookError("il file è protetto da password: salvarlo senza password") from exc
     except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise BookError(
-            f"non è una cartella di lavoro Excel leggibile ({type(exc).__name__})"
-        ) from exc
+        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise BookError(f"non è una cartella di lavoro Excel leggibile ({detail})") from exc
     return Book(name, sheets, hidden, merged)
 
 

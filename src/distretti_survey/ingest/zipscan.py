@@ -37,9 +37,14 @@ _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _T = re.compile(rb'\bt="([a-zA-Z]+)"')
 _F = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
 _V = re.compile(rb"<v>(.*?)</v>", re.DOTALL)
-_CELL_COLS = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
-_CELL_ROWS = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,3}(\d{1,9})"')
-_ROW_REFS = re.compile(rb'<row\b[^>]*?\br="(\d{1,9})"')
+# general patterns: the reference anywhere in the tag, either quote, spaces around "="
+_CELL_REFS = re.compile(rb'<c\b[^>]*?\sr\s*=\s*["\']([A-Z]{1,3})(\d{1,9})["\']')
+_CELL_WITH_R = re.compile(rb"<c\b[^>]*?\sr\s*=")
+_ANY_CELL = re.compile(rb'<c(?=[\s>/])(?: r="([A-Z]{1,3})\d)?')
+_CELL_ROWS = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,9})"')
+_ANY_ROW = re.compile(rb'<row(?: r="(\d{1,9})")?[\s>/]')
+_V_60 = re.compile(rb"<v>60(?:\.\d+)?</v>")
+_ROW_REFS = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\'](\d{1,9})["\']')
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 #: Excel writes a control character in a string as ``_x000B_``.
 _CONTROL = re.compile(rb"_x00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])_")
@@ -260,14 +265,15 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, name: str, *, final: bool =
 
 
 def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, label: str) -> SheetScan:
+    # No XML parser here: calamine's own refuses a malformed sheet; a DTD (entities) is
+    # refused by a byte check, as no workbook writer puts one in a sheet.
     sheet = SheetScan()
-    parser = _parser()
     carry = b""
     first = True
     for chunk in _chunks(zf, info, before):
-        _feed(parser, chunk, info.filename)
         block = carry + chunk
         if first:
+            _refuse_dtd(block)
             _check_dimension(block, label)
             first = False
         # cut after the last complete row; a row longer than _CARRY_MAX is scanned in pieces
@@ -275,9 +281,13 @@ def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, label: 
         cut = end + 6 if end >= 0 else len(block) if len(block) > _CARRY_MAX else 0
         _scan_block(block[:cut], sheet, label)
         carry = block[cut:]
-    _feed(parser, b"", info.filename, final=True)
     _scan_block(carry, sheet, label)
     return sheet
+
+
+def _refuse_dtd(head: bytes) -> None:
+    if b"<!DOCTYPE" in head[:4096] or b"<!ENTITY" in head[:4096]:
+        raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
 
 
 def _check_dimension(block: bytes, name: str) -> None:
@@ -312,25 +322,31 @@ def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
         return
     if _CONTROL.search(block):
         sheet.controls = True
-    # findall and map/max run in C: no Python loop over the cells of a big sheet
-    cols = _CELL_COLS.findall(block)
-    cell_rows = _CELL_ROWS.findall(block)
-    rows = _ROW_REFS.findall(block)
-    if cols:
-        sheet.max_col = max(sheet.max_col, *map(_col_number, set(cols)))
-    if cell_rows:
-        sheet.max_row = max(sheet.max_row, max(map(int, cell_rows)))
-    if rows:
-        sheet.max_row = max(sheet.max_row, max(map(int, rows)))
-    n_cells = block.count(b"<c ") + block.count(b"<c>") + block.count(b"<c/>")
-    if n_cells > len(cols):  # cells without r="": position implied by order in the row
-        widest = max(piece.count(b"<c") for piece in block.split(b"</row>"))
-        sheet.max_col = max(sheet.max_col, widest)
-    n_rows = block.count(b"<row ") + block.count(b"<row>")
-    if n_rows > len(rows):
+    # One pass finds every cell with the reference every writer puts first (``<c r="A1"``);
+    # the general pattern runs only when some cell of the block is written otherwise.
+    # findall, count, zip, set, map and max run in C: no Python loop over the cells.
+    cols = _ANY_CELL.findall(block)
+    if b"" in cols:  # some cell has no reference first: the general pattern
+        n_cells = len(cols)
+        refs = _CELL_REFS.findall(block)
+        if len(_CELL_WITH_R.findall(block)) > len(refs):
+            raise BookError(f"il foglio {name} ha riferimenti di cella non standard")
+        if n_cells > len(refs):  # cells without r="": position implied by order in the row
+            widest = max(piece.count(b"<c") for piece in block.split(b"</row>"))
+            sheet.max_col = max(sheet.max_col, widest)
+        cols, cell_rows = zip(*refs, strict=True) if refs else ((), ())
+    else:
+        cell_rows = _CELL_ROWS.findall(block)
+    sheet.max_col = max(sheet.max_col, *map(_col_number, set(cols)), 0)
+    sheet.max_row = max(sheet.max_row, *map(int, set(cell_rows)), 0)
+    rows = _ANY_ROW.findall(block)
+    if b"" in rows:
+        n_rows = len(rows)
+        rows = _ROW_REFS.findall(block)
         sheet.max_row += n_rows - len(rows)
+    sheet.max_row = max(sheet.max_row, *map(int, set(rows)), 0)
     _check_area(sheet.max_row, sheet.max_col, name, "ha celle che occupano almeno")
-    if b"<f" in block or b't="e"' in block or b"<v>60" in block:
+    if b"<f" in block or b't="e"' in block or _V_60.search(block):
         _scan_cells(block, sheet)
 
 
