@@ -50,6 +50,7 @@ _DIMENSION = re.compile(rb'<dimension\b[^>]*?ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+)
 _CONTROL = re.compile(rb"_x00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])_")
 _SERIAL_60 = re.compile(rb"^60(?:\.\d+)?$")
 _CARRY_MAX = 8 * limits.MIB
+_SMALL_MAX = 4 * limits.MIB
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 
 
@@ -169,10 +170,13 @@ def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int) -> Iterator
 
 
 def _small_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """Return a member read whole (workbook.xml, its relationships): a few KB, at most 4 MiB."""
     try:
         info = zf.getinfo(name)
     except KeyError:
         return b""
+    if info.file_size > _SMALL_MAX:
+        raise BookError(f"l'elemento {name} è troppo grande ({info.file_size:,} byte)")
     return b"".join(_chunks(zf, info, 0))
 
 
