@@ -284,3 +284,32 @@ def method_note(counts: Mapping[str, int]) -> str:
         f"Dati personali omessi dalle risposte aperte: {', '.join(parts)} "
         f"(in {answers} rispost{'a' if answers == 1 else 'e'})."
     )
+
+
+def segment_originals(original_answers: Any, segments: Any, split: Any) -> dict[str, str]:
+    """Return segment id -> the segment as typed, for coders who may see personal data.
+
+    With ``--no-pseudonymise`` the coders' workbooks show what was typed; everything else
+    (ids, fingerprints, outputs) stays on the redacted text. ``split`` is the splitter that
+    made ``segments`` (``coding.suggest.split_segments``), run on the unredacted answers; an
+    answer whose redaction changed the number of segments keeps its redacted segments.
+
+    Parameters
+    ----------
+    original_answers
+        ``open_answers`` before ``redact_open_answers``.
+    segments
+        The segments of the redacted answers.
+    split
+        The splitter: open answers -> segments with ``segment_id`` and ``text``.
+    """
+    original = split(original_answers)
+
+    def per_answer(frame: Any) -> dict[str, int]:
+        keys = frame["segment_id"].str.rsplit(":", n=1).str[0]
+        return keys.value_counts().to_dict()
+
+    same = {key for key, n in per_answer(original).items() if per_answer(segments).get(key) == n}
+    keys = original["segment_id"].str.rsplit(":", n=1).str[0]
+    kept = original[keys.isin(same)]
+    return dict(zip(kept["segment_id"], kept["text"], strict=True))

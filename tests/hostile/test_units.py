@@ -285,3 +285,33 @@ def test_far_cell_found_however_its_reference_is_written(tmp_path, ref):
     path.write_bytes(odd_refs(ref))
     with pytest.raises(BookError, match=r"colonne|non standard"):
         open_book(path, "x.xlsx")
+
+
+def test_segment_originals_for_coders_without_pseudonyms():
+    from distretti_survey.coding.suggest import split_segments
+    from distretti_survey.privacy import segment_originals
+
+    keys = {"interview_id": ["a", "b"], "wave": [2011, 2011], "district_id": ["D01", "D02"]}
+    answers = pd.DataFrame(
+        {
+            **keys,
+            "question": ["progress_difficulties"] * 2,
+            "theme": ["progress"] * 2,
+            "text": ["Ne parla Ugo Neri. Il bando è lento.", "Chiamare il 0382 123456."],
+        }
+    )
+    contacts = pd.DataFrame({**keys, "referent_name": ["Ugo Neri", ""]})
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Survey:
+        contacts: pd.DataFrame
+        open_answers: pd.DataFrame
+        interventions: pd.DataFrame
+
+    redacted, _ = redact_open_answers(Survey(contacts, answers, pd.DataFrame()))
+    segments = split_segments(redacted.open_answers)
+    originals = segment_originals(answers, segments, split_segments)
+    assert set(originals) == set(segments["segment_id"])
+    assert "Ugo Neri" in " ".join(originals.values())
+    assert "Ugo Neri" not in " ".join(segments["text"])
