@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from distretti_survey.errors import InputError
 from distretti_survey.findings import Finding, Findings
 from distretti_survey.ingest.model import (
     Accounting,
@@ -40,34 +39,6 @@ __all__ = [
     "read_wave",
     "write_outputs",
 ]
-
-SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".zip"}
-#: Files in an input folder that are not interviews.
-NOT_INTERVIEWS = {"questionnaire.xlsx", "questionario.xlsx"}
-
-
-def _input_files(path: Path) -> tuple[list[Path], list[Path], Path]:
-    """Return (files to read, files ignored, base folder for display names)."""
-    if path.is_file():
-        return [path], [], path.parent
-    if not path.is_dir():
-        raise InputError(f"Percorso inesistente: {path}")
-    folder = path / "interviews" if (path / "interviews").is_dir() else path
-    files, ignored = [], []
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.is_dir() or item.name.startswith("."):
-            continue
-        if (
-            item.name.startswith("~$")
-            or item.suffix.lower() not in SUFFIXES
-            or (item.name.lower() in NOT_INTERVIEWS)
-        ):
-            ignored.append(item)  # Excel lock files, the questionnaire, notes
-        else:
-            files.append(item)
-    if not files:
-        raise InputError(f"Nessun file di interviste (.xlsx, .csv) in {folder}")
-    return files, ignored, path if path.is_dir() else path.parent
 
 
 @contextmanager
@@ -114,13 +85,14 @@ def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = Non
         return _read_wave(Path(path), form_spec(instrument), registry)
 
 
-def _open(file: Path, name: str):
+def _open(file, name: str):
+    """Open one input file (an ``guard.InputFile``): an ODK Central zip or a workbook/CSV."""
     from distretti_survey.ingest.book import open_book
     from distretti_survey.ingest.exports import open_odk_zip
 
-    if file.suffix.lower() == ".zip":
-        return open_odk_zip(file, name)
-    return open_book(file, name)
+    if file.path.suffix.lower() == ".zip":
+        return open_odk_zip(file.path, name)
+    return open_book(file.path, name, file.root)
 
 
 def _read_file(book, spec: Any, findings: Findings, lost: list) -> list:
@@ -147,16 +119,17 @@ def _read_file(book, spec: Any, findings: Findings, lost: list) -> list:
 def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     from distretti_survey.ingest.book import BookError
     from distretti_survey.ingest.columns import content_rows
+    from distretti_survey.ingest.guard import ignored_findings, list_inputs
     from distretti_survey.ingest.model import RowsLost
     from distretti_survey.ingest.validate import build_tables, check_interview
 
-    files, ignored, base = _input_files(path)
-    findings = Findings()
+    files, ignored, _ = list_inputs(path)
+    findings = Findings(ignored_findings(ignored))
     raws = []
     failed: list[tuple[str, str]] = []
     lost: list[RowsLost] = []
     for file in files:
-        name = file.relative_to(base).as_posix() if file.is_relative_to(base) else file.name
+        name = file.name
         try:
             book = _open(file, name)
         except BookError as exc:
@@ -170,7 +143,14 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
                 )
             )
             continue
-        more = _read_file(book, spec, findings, lost)
+        findings.extend(book.findings)
+        try:
+            more = _read_file(book, spec, findings, lost)
+        except Exception as exc:  # one odd file must not stop the others
+            unexpected = _unexpected(name, exc)
+            findings.add(unexpected)
+            failed.append((name, unexpected.message))
+            continue
         if not more and not _known_structure(book, spec):
             reason = "nessun foglio riconosciuto (né modello per distretto, né master, né export)"
             failed.append((name, reason))
@@ -203,14 +183,12 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     accepted.sort(key=lambda item: item[0])
     data = build_tables(spec.wave, spec, accepted)
     accounting = Accounting(
-        files=tuple(
-            f.relative_to(base).as_posix() if f.is_relative_to(base) else f.name for f in files
-        ),
+        files=tuple(f.name for f in files),
         files_failed=tuple(failed),
         read=len(raws),
         accepted=tuple(data.interviews["interview_id"]),
         rejected=tuple(rejected),
-        ignored=tuple(p.name for p in ignored),
+        ignored=tuple(f"{i.name} ({i.reason})" for i in ignored),
         blank_rows=tuple(blank),
         repeats=_repeat_counts(spec, raws, reasons, data, lost),
         rows_not_read=tuple(r for r in lost if r.what not in spec.repeats),
@@ -293,6 +271,16 @@ def _repeat_counts(spec: Any, raws: list, reasons: list[str], data, lost: list) 
         read = accepted + sum(len(r.rows) for r in rejected)
         out[repeat] = RepeatCount(read, accepted, tuple(rejected))
     return out
+
+
+def _unexpected(name: str, exc: Exception) -> Finding:
+    """Return the finding for a file whose content made a reader fail (a bug to report)."""
+    return Finding(
+        file=name,
+        severity="error",
+        message=f"File non letto: errore imprevisto durante la lettura ({type(exc).__name__}).",
+        suggestion="Controllare il file; se è corretto, segnalare il problema con il file.",
+    )
 
 
 def _blank_row(raw) -> BlankRow:

@@ -32,6 +32,7 @@ import pandas as pd
 from distretti_survey.findings import Finding
 from distretti_survey.ingest.expr import ExprError, compile_expression
 from distretti_survey.ingest.model import KEYS, SurveyData
+from distretti_survey.ingest.plausible import implausible_date
 from distretti_survey.ingest.records import RawCell, RawInterview
 from distretti_survey.ingest.spec import DATE_TYPES, NUMBER_TYPES, FormSpec, QuestionSpec
 from distretti_survey.ingest.values import (
@@ -136,6 +137,17 @@ class _Checker:
                     f"Data scritta come {_DATE_KINDS[parsed.kind]}: letta {parsed.value:%d/%m/%Y}.",
                     "Inserire la data come data di Excel (gg/mm/aaaa).",
                 )
+            # A date the questionnaire bounds (e.g. ". <= today()") is judged by its constraint,
+            # in the questionnaire's words; the others by the plausibility windows.
+            why = (
+                ""
+                if q.constraint
+                else implausible_date(parsed.value, self.spec.wave, in_repeat=bool(q.repeat))
+            )
+            if why:
+                self.add(cell, q.name, f"«{q.label}»: data non plausibile, {why}.",
+                         "Correggere l'anno.", severity="error")  # fmt: skip
+                return None
             return pd.Timestamp(parsed.value)
         text = text_value(raw)
         if text != text.strip() and q.name not in self.spec.open_questions:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from distretti_survey.csv_io import write_csv
 from distretti_survey.findings import COLUMNS, Finding
 
 if TYPE_CHECKING:
@@ -67,12 +68,12 @@ def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list
     for name in PUBLIC_TABLES:
         table = getattr(result.data, name)
         path = out / f"{name}.csv"
-        table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+        write_csv(table, path, date_format="%Y-%m-%d")
         written.append(path)
     for name, table in result.data.repeats.items():  # repeats besides the main one
         if table is not result.data.interventions:
             path = out / f"repeat_{name}.csv"
-            table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+            write_csv(table, path, date_format="%Y-%m-%d")
             written.append(path)
     accounting = out / "accounting.json"
     payload = {"wave": result.wave, "synthetic": result.synthetic, **result.accounting.to_dict()}
@@ -151,8 +152,7 @@ def write_questionnaire_failure(
 
 
 def _write_findings_csv(findings: Findings, path: Path) -> Path:
-    findings.to_frame().to_csv(path, index=False, lineterminator="\n", columns=list(COLUMNS))
-    return path
+    return write_csv(findings.to_frame(), path, columns=list(COLUMNS))
 
 
 def _write_findings_xlsx(findings: Findings, path: Path) -> Path:
