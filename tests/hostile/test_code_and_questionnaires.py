@@ -96,7 +96,6 @@ QUESTIONNAIRES = {
     "senza_domande": _no_questions,
 }
 #: what the `expr` helper fixes (issue 14 item 3); strict, so the lead drops the mark on merge
-NEEDS_EXPR = {"xml_troncato"}
 
 
 _RUNS: dict[str, object] = {}
@@ -120,18 +119,7 @@ def _validate(tmp_path: Path, case: str):
     return run
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(
-            case,
-            marks=pytest.mark.xfail(strict=True, reason="expr helper: issue 14 item 3"),
-        )
-        if case in NEEDS_EXPR
-        else case
-        for case in QUESTIONNAIRES
-    ],
-)
+@pytest.mark.parametrize("case", QUESTIONNAIRES)
 def test_questionnaire_never_gives_a_traceback(tmp_path, case):
     run = _validate(tmp_path, case)
     assert "Traceback" not in run.stderr, run.stderr
@@ -139,7 +127,6 @@ def test_questionnaire_never_gives_a_traceback(tmp_path, case):
     assert run.seconds < TIMEOUT and run.max_rss_mb < 1024
 
 
-@pytest.mark.xfail(strict=True, reason="expr helper: issue 14 item 3 (exit 2 with findings)")
 @pytest.mark.parametrize("case", ["xml_troncato", "vincolo_profondo", "senza_domande"])
 def test_broken_questionnaire_exits_2_with_findings(tmp_path, case):
     run = _validate(tmp_path, case)

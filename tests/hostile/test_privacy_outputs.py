@@ -118,7 +118,6 @@ def test_pipeline_runs_on_the_planted_wave(pipeline):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs pipeline wiring of privacy.redact_open_answers")
 def test_no_personal_data_in_any_output(pipeline):
     _, folders, needles, _ = pipeline
     assert _leaks(folders, needles) == []

@@ -144,6 +144,8 @@ class Accounting:
     blank_rows: tuple[BlankRow, ...] = field(default_factory=tuple)
     repeats: dict[str, RepeatCount] = field(default_factory=dict)
     rows_not_read: tuple[RowsLost, ...] = field(default_factory=tuple)
+    redaction: dict[str, int] = field(default_factory=dict)
+    """What the redaction of personal data took out of the open answers (counts, no values)."""
 
     @property
     def balanced(self) -> bool:
@@ -184,6 +186,7 @@ class Accounting:
             "repeat_rows_accepted": sum(c.accepted for c in self.repeats.values()),
             "repeat_rows_rejected": sum(c.rejected_count for c in self.repeats.values()),
             "rows_not_read": [r.to_dict() for r in self.rows_not_read],
+            "redaction": dict(sorted(self.redaction.items())),
             "balanced": self.balanced,
         }
 
