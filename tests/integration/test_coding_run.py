@@ -60,7 +60,7 @@ def test_outputs_of_a_coded_wave(coded):
     } <= names
     assert "SIMULATI" in stdout
     final = pd.read_csv(out / "2011" / "final_codes.csv")
-    assert set(final["source"]) <= {"rule", "coder_a", "coder_b", "consensus"}
+    assert set(final["source"]) <= {"rule", "coder_a", "coder_b", "consensus", "agreed"}
     matrix = pd.read_csv(out / "2011" / "matrice_distretti_codici.csv")
     assert len(matrix) == 18 and set(matrix.drop(columns="district_id").stack()) <= {0, 1}
 
