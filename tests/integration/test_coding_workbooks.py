@@ -204,7 +204,7 @@ def test_broken_workbook_gives_one_finding_per_problem(setup, tmp_path):
 
 
 def test_coder_a_sees_confidence_and_uncertain_first(setup, tmp_path):
-    frame, segments, suggestions = setup
+    frame, segments, _suggestions = setup
     gov = sorted(segments.loc[segments["theme"] == "governance", "segment_id"])
     keys = segments.set_index("segment_id").loc[
         gov, ["interview_id", "wave", "district_id", "question"]

@@ -150,7 +150,11 @@ def test_two_coders_disagreements_consensus_and_final_codes(wave, tmp_path):
     got = set(zip(third.final["segment_id"], third.final["code_id"], strict=True))
     assert got == expected
     sources = dict(
-        zip(zip(third.final["segment_id"], third.final["code_id"]), third.final["source"])
+        zip(
+            zip(third.final["segment_id"], third.final["code_id"], strict=True),
+            third.final["source"],
+            strict=True,
+        )
     )
     assert {sources[p] for p in expected & disagree} == {"consensus"}
     assert third.counts["disagreements_unresolved"] == 0

@@ -38,6 +38,8 @@ INFO = {
 NONE, NONE_LABEL = "none", "Nessun codice"
 HEADER_ROWS = 2
 LIST_SHEET, META_SHEET, LEGEND_SHEET, HELP_SHEET = "_liste", "_meta", "codici", "istruzioni"
+#: Hidden sheet listing the segments written (sheet, segment id): a deleted row is noticed.
+SEGMENTS_SHEET = "_segmenti"
 FORMAT_VERSION = "2"
 SOURCE_LABELS = {"rule": "regola", "model": "modello", "both": "regola e modello"}
 HELP = (
@@ -244,6 +246,11 @@ def write_coder_workbook(
     for theme in THEMES:
         _theme_sheet(wb, theme, segments, cells, info, frame, source, blind=blind)
     _legend(wb, frame)
+    written = wb.create_sheet(SEGMENTS_SHEET)
+    for theme in THEMES:
+        for seg_id in sorted(segments.loc[segments["theme"] == theme, "segment_id"]):
+            written.append([THEME_LABELS[theme], seg_id])
+    written.sheet_state = "hidden"
     meta = wb.create_sheet(META_SHEET)
     pairs = (("coder", coder), ("blind", "si" if blind else "no"), ("formato", FORMAT_VERSION))
     for pair in pairs:
@@ -548,9 +555,16 @@ def read_coder_workbook(
             "Foglio _meta mancante: il codificatore è preso come coder_a.",
             severity="warning",
         )
+    listed: dict[str, set[str]] | None = None
+    if SEGMENTS_SHEET in wb:  # the segments the workbook was written with
+        listed = {}
+        for sheet_name, seg_id in wb[SEGMENTS_SHEET].iter_rows(max_col=2, values_only=True):
+            listed.setdefault(str(sheet_name), set()).add(str(seg_id))
     for theme in THEMES:
         sheet = THEME_LABELS[theme]
         expected = segments[segments["theme"] == theme]
+        if listed is not None:
+            expected = expected[expected["segment_id"].isin(listed.get(sheet, set()))]
         if sheet not in wb:
             if len(expected):
                 reader.add(

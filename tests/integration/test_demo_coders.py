@@ -1,0 +1,90 @@
+"""The committed demo coder workbooks: what tools/make_demo_coders.py makes, and the real flow."""
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from distretti_survey.coding.consensus import read_consensus
+from distretti_survey.coding.run import code_wave
+from distretti_survey.coding.workbooks import read_coder_workbook
+from distretti_survey.ingest import read_wave
+from distretti_survey.instrument import load_instrument
+from distretti_survey.registry import load_registry
+
+pytestmark = pytest.mark.integration
+FILES = ("coder_A.xlsx", "coder_B.xlsx", "disaccordi.xlsx")
+
+
+def test_committed_files_are_what_the_tool_makes(repo_root, tmp_path):
+    for wave in ("2011", "2012"):
+        shutil.copytree(
+            repo_root / "data/raw/demo" / wave,
+            tmp_path / wave,
+            ignore=shutil.ignore_patterns("coding"),
+        )
+    result = subprocess.run(
+        [sys.executable, "tools/make_demo_coders.py", "--root", str(tmp_path)],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for wave in ("2011", "2012"):
+        for name in FILES:
+            made = (tmp_path / wave / "coding" / name).read_bytes()
+            assert made == (repo_root / "data/raw/demo" / wave / "coding" / name).read_bytes(), (
+                f"{wave}/{name}: rerun tools/make_demo_coders.py"
+            )
+
+
+def _pairs(decisions):
+    return {
+        (s, c): int(v)
+        for s, c, v in zip(
+            decisions["segment_id"], decisions["code_id"], decisions["value"], strict=True
+        )
+    }
+
+
+def test_demo_flow_with_consensus_settles_every_disagreement(repo_root):
+    earlier = None
+    for wave in (2011, 2012):
+        folder = repo_root / "data/raw/demo" / str(wave)
+        instrument = load_instrument(folder / "questionnaire.xlsx")
+        frame = instrument.coding_frame
+        answers = read_wave(folder, instrument, load_registry()).data.open_answers
+        start = code_wave(answers, frame, earlier_decisions=earlier)
+        a = read_coder_workbook(folder / "coding/coder_A.xlsx", start.segments, frame)
+        b = read_coder_workbook(folder / "coding/coder_B.xlsx", start.segments, frame)
+        consensus, found = read_consensus(folder / "coding/disaccordi.xlsx", start.segments, frame)
+        assert not [f for f in (*a.findings, *b.findings, *found) if f.severity == "error"]
+        result = code_wave(
+            answers,
+            frame,
+            earlier_decisions=earlier,
+            coder_decisions=[a.decisions, b.decisions],
+            consensus=consensus,
+        )
+        pa, pb, pc = _pairs(a.decisions), _pairs(b.decisions), _pairs(consensus)
+        disagree = {p for p in pa.keys() & pb.keys() if pa[p] != pb[p]}
+        assert disagree and set(pc) == disagree  # the consensus covers every disagreement
+        assert result.counts["disagreements_unresolved"] == 0
+        # the final codes of the coded segments: agreed where A = B, else the consensus,
+        # else (a row B left empty) coder A's
+        expected = set()
+        for p, value in pa.items():
+            final = pc[p] if p in disagree else value
+            expected |= {p} if final == 1 else set()
+        for p, value in pb.items():
+            if p not in pa and value == 1:
+                expected.add(p)
+        coded = set(s for s, _ in pa) | set(s for s, _ in pb)
+        final = result.final[result.final["segment_id"].isin(coded)]
+        assert set(zip(final["segment_id"], final["code_id"], strict=True)) == expected
+        if wave == 2011:
+            assert a.n_uncoded == 0 and b.n_uncoded == 2
+        earlier = result.decisions if earlier is None else pd.concat([earlier, result.decisions])
