@@ -159,3 +159,18 @@ def test_project_is_valid_stable_and_selections_point_at_the_segments(frame, sch
     assert coded == expected
     cases = {c.get("name") for c in root.findall("p:Cases/p:Case", ns)}
     assert cases == {"D01", "D02"}
+
+
+def test_taguette_csv_codebook_has_the_columns_taguette_reads(frame, tmp_path):
+    import csv
+
+    from distretti_survey.coding.refiqda import write_taguette_codebook
+
+    path = write_taguette_codebook(frame, tmp_path / "quadro.csv")
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert list(rows[0]) == ["tag", "description"]  # Taguette's import needs 'tag'
+    assert len(rows) == len(frame)
+    by_tag = {r["tag"]: r["description"] for r in rows}
+    for code in frame.fillna("").itertuples(index=False):
+        description = by_tag[f"{code.code_id} {code[3]}"]
+        assert description.startswith(f"Codice: {code.code_id}\nDefinizione: {code.definition}")

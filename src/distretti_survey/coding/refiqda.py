@@ -138,6 +138,29 @@ def write_codebook(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def write_taguette_codebook(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write the frame as the CSV codebook Taguette imports (columns ``tag, description``).
+
+    Taguette (1.5) exports REFI-QDA codebooks but imports codebooks only from CSV: this file
+    is the way to bring the frame into it. The tag is ``<code_id> <label>``; the description
+    is the one of the ``.qdc``.
+    """
+    import csv
+
+    path = Path(path)
+    frame = frame.fillna("").astype(str)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["tag", "description"])
+    for theme in THEMES:
+        for row in frame[frame["theme"] == theme].to_dict("records"):
+            writer.writerow(
+                [f"{row['code_id']} {row[LABEL]}".strip(), _description(pd.Series(row))]
+            )
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    return path
+
+
 def _parse_description(text: str) -> dict[str, str]:
     """Split a description written by `codebook_xml` back into frame columns.
 
