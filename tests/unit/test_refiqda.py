@@ -167,7 +167,8 @@ def test_taguette_csv_codebook_has_the_columns_taguette_reads(frame, tmp_path):
     from distretti_survey.coding.refiqda import write_taguette_codebook
 
     path = write_taguette_codebook(frame, tmp_path / "quadro.csv")
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["tag", "description"]  # Taguette's import needs 'tag'
     assert len(rows) == len(frame)
     by_tag = {r["tag"]: r["description"] for r in rows}
