@@ -88,3 +88,35 @@ def test_demo_flow_with_consensus_settles_every_disagreement(repo_root):
         if wave == 2011:
             assert a.n_uncoded == 0 and b.n_uncoded == 2
         earlier = result.decisions if earlier is None else pd.concat([earlier, result.decisions])
+
+
+def test_demo_wave_exports_valid_refiqda_files(repo_root, tmp_path):
+    import io
+    import zipfile
+
+    import xmlschema
+
+    from distretti_survey.coding.run import export_refiqda
+
+    folder = repo_root / "data/raw/demo/2011"
+    instrument = load_instrument(folder / "questionnaire.xlsx")
+    frame = instrument.coding_frame
+    answers = read_wave(folder, instrument, load_registry()).data.open_answers
+    start = code_wave(answers, frame)
+    a = read_coder_workbook(folder / "coding/coder_A.xlsx", start.segments, frame)
+    b = read_coder_workbook(folder / "coding/coder_B.xlsx", start.segments, frame)
+    consensus, _ = read_consensus(folder / "coding/disaccordi.xlsx", start.segments, frame)
+    result = code_wave(
+        answers, frame, coder_decisions=[a.decisions, b.decisions], consensus=consensus
+    )
+    qdc, qdpx = export_refiqda(answers, result, frame, tmp_path / "one")
+    again = export_refiqda(answers, result, frame, tmp_path / "two")
+    assert [p.read_bytes() for p in again] == [qdc.read_bytes(), qdpx.read_bytes()]
+    schemas = repo_root / "tests/data/refiqda"
+    xmlschema.XMLSchema(schemas / "Codebook.xsd").validate(str(qdc))
+    with zipfile.ZipFile(qdpx) as archive:
+        qde = archive.read("project.qde")
+        n_sources = sum(n.startswith("sources/") for n in archive.namelist())
+    xmlschema.XMLSchema(schemas / "Project.xsd").validate(io.BytesIO(qde))
+    assert n_sources == len(answers)
+    assert qde.count(b"<Coding ") == len(result.final)

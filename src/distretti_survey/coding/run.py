@@ -274,3 +274,20 @@ def write_coding(
             write_coder_workbook(todo, sugg, frame, path, coder=coder, blind=blind)
             written.append(path)
     return written
+
+
+def export_refiqda(
+    open_answers: pd.DataFrame, result: CodingResult, frame: pd.DataFrame, out_dir: str | Path
+) -> list[Path]:
+    """Write the frame as ``quadro_di_codifica.qdc`` and the coded answers as ``codifica.qdpx``.
+
+    REFI-QDA files for QualCoder, ATLAS.ti, MAXQDA, NVivo (`refiqda`); byte-stable.
+    """
+    from distretti_survey.coding.refiqda import write_codebook, write_project
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        write_codebook(frame, out / "quadro_di_codifica.qdc"),
+        write_project(open_answers, result.segments, result.final, frame, out / "codifica.qdpx"),
+    ]
