@@ -205,3 +205,16 @@ def test_empty_coder_workbooks_leave_everything_to_code(wave, tmp_path):
     second = code_wave(answers, frame, coder_decisions=[a.decisions])
     assert second.counts["segments_not_coded"] == len(first.segments)
     assert (second.final["source"] == "rule").all()
+
+
+def test_missing_or_broken_files_are_input_errors(wave, tmp_path):
+    from distretti_survey.errors import InputError
+
+    answers, frame = wave
+    segments = code_wave(answers, frame).segments
+    with pytest.raises(InputError, match="non trovata"):
+        read_coder_workbook(tmp_path / "manca.xlsx", segments, frame)
+    broken = tmp_path / "rotto.xlsx"
+    broken.write_text("non è un file Excel", encoding="utf-8")
+    with pytest.raises(InputError, match="illeggibile"):
+        read_consensus(broken, segments, frame)

@@ -23,6 +23,7 @@ from distretti_survey.coding.workbooks import (
     _list_sheet,
     _new_workbook,
     _protect,
+    open_workbook,
 )
 from distretti_survey.findings import Finding, Findings
 from distretti_survey.xlsx_io import safe_text, stable_save
@@ -180,8 +181,6 @@ def read_consensus(
         Unknown segment or code, a value other than 1/0, and one warning counting the
         disagreements left without a consensus (they stay unresolved), naming their cells.
     """
-    from openpyxl import load_workbook
-
     path = Path(path)
     findings = Findings()
 
@@ -198,7 +197,7 @@ def read_consensus(
             )
         )
 
-    wb = load_workbook(path, data_only=True)
+    wb = open_workbook(path, "Cartella dei disaccordi (consenso)")
     rows: list[tuple] = []
     if DISAGREEMENT_SHEET not in wb:
         add("", f"Foglio «{DISAGREEMENT_SHEET}» mancante: nessun consenso letto.")

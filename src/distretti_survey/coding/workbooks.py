@@ -280,6 +280,25 @@ def _legend(wb, frame: pd.DataFrame) -> None:
     legend.freeze_panes = "A2"
 
 
+def open_workbook(path: Path, what: str):
+    """Open a workbook read back from the coders, or raise an `InputError` saying why."""
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from distretti_survey.errors import InputError
+
+    if not path.is_file():
+        raise InputError(f"{what} non trovata: {path}. Controllare il percorso del file.")
+    try:
+        return load_workbook(path, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise InputError(
+            f"{what} illeggibile: {path} ({error}). Riaprirla in Excel e salvarla come .xlsx."
+        ) from error
+
+
 def _cell_flag(value: object) -> int | str | None:
     """Return 1 or 0 for a decided cell, None for an empty one, the text of anything else."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -542,10 +561,8 @@ def read_coder_workbook(
     report a column that is not a code of the sheet's theme, a value other than 1/0/empty,
     an unknown or repeated segment id, a changed text, a missing row or sheet.
     """
-    from openpyxl import load_workbook
-
     path = Path(path)
-    wb = load_workbook(path, data_only=True)
+    wb = open_workbook(path, "Cartella del codificatore")
     meta = dict(wb[META_SHEET].iter_rows(values_only=True)) if META_SHEET in wb else {}
     reader = _Reader(path, segments, frame, coder or str(meta.get("coder") or "coder_a"))
     if coder is None and not meta:
