@@ -159,6 +159,40 @@ def _consensus_value(value: object) -> int | str | None:
     return int(float(text))
 
 
+def _consensus_rows(ws, segments: pd.DataFrame, themes: dict, rows: list, add) -> list[str]:
+    """Collect the consensus decisions of the sheet in ``rows``; return the empty cells."""
+    known = segments.set_index("segment_id", drop=False)
+    empty: list[str] = []
+    for row, values in enumerate(
+        ws.iter_rows(min_row=HEADER_ROWS + 1, values_only=True), start=HEADER_ROWS + 1
+    ):
+        values = (*values, *([None] * len(KEYS_ROW)))[: len(KEYS_ROW)]
+        seg_id, code, consensus = values[0], values[5], values[_CONSENSUS_COLUMN]
+        if all(v is None for v in values):
+            continue
+        if seg_id not in known.index:
+            add(f"A{row}", f"Segmento sconosciuto: la riga {row} non è stata letta.", seg_id)
+            continue
+        seg = known.loc[seg_id]
+        if themes and themes.get(code) != seg["theme"]:
+            add(
+                f"F{row}",
+                f"Il codice «{code}» non è un codice del tema del segmento nel piano di "
+                f"codifica: la riga {row} non è stata letta.",
+                code,
+                suggestion="Ripristinare il codice originale della riga.",
+            )
+            continue
+        flag = _consensus_value(consensus)
+        if flag is None:
+            empty.append(f"J{row}")
+        elif isinstance(flag, str):
+            add(f"J{row}", "Consenso non ammesso: usare 1 (codice presente) oppure 0.", flag)
+        else:
+            rows.append((*(seg[k] for k in KEYS), seg["fingerprint"], code, flag, "consensus"))
+    return empty
+
+
 def read_consensus(
     path: str | Path, segments: pd.DataFrame, frame: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, Findings]:
@@ -203,36 +237,7 @@ def read_consensus(
         add("", f"Foglio «{DISAGREEMENT_SHEET}» mancante: nessun consenso letto.")
         return _frame(rows), findings
     themes = {} if frame is None else dict(zip(frame["code_id"], frame["theme"], strict=True))
-    known = segments.set_index("segment_id", drop=False)
-    empty: list[str] = []
-    for row, values in enumerate(
-        wb[DISAGREEMENT_SHEET].iter_rows(min_row=HEADER_ROWS + 1, values_only=True),
-        start=HEADER_ROWS + 1,
-    ):
-        values = (*values, *([None] * len(KEYS_ROW)))[: len(KEYS_ROW)]
-        seg_id, code, consensus = values[0], values[5], values[_CONSENSUS_COLUMN]
-        if all(v is None for v in values):
-            continue
-        if seg_id not in known.index:
-            add(f"A{row}", f"Segmento sconosciuto: la riga {row} non è stata letta.", seg_id)
-            continue
-        seg = known.loc[seg_id]
-        if themes and themes.get(code) != seg["theme"]:
-            add(
-                f"F{row}",
-                f"Il codice «{code}» non è un codice del tema del segmento nel piano di "
-                f"codifica: la riga {row} non è stata letta.",
-                code,
-                suggestion="Ripristinare il codice originale della riga.",
-            )
-            continue
-        flag = _consensus_value(consensus)
-        if flag is None:
-            empty.append(f"J{row}")
-        elif isinstance(flag, str):
-            add(f"J{row}", "Consenso non ammesso: usare 1 (codice presente) oppure 0.", flag)
-        else:
-            rows.append((*(seg[k] for k in KEYS), seg["fingerprint"], code, flag, "consensus"))
+    empty = _consensus_rows(wb[DISAGREEMENT_SHEET], segments, themes, rows, add)
     if empty:
         add(
             empty[0],

@@ -293,46 +293,8 @@ def _source_name(answer) -> str:
     return f"{answer.interview_id} · {answer.question}"
 
 
-def project_files(
-    open_answers: pd.DataFrame,
-    segments: pd.DataFrame,
-    final: pd.DataFrame,
-    frame: pd.DataFrame,
-    *,
-    name: str,
-) -> dict[str, bytes]:
-    """Return the members of a ``.qdpx``: ``project.qde`` and ``sources/<GUID>.txt``.
-
-    Parameters
-    ----------
-    open_answers
-        The answers (``interview_id, wave, district_id, question, text``): one source each.
-    segments
-        Their segments (`suggest.split_segments`): one selection each, where it is coded.
-    final
-        The final codes (`decisions.final_codes`): one coding each, by the user of its source.
-    frame
-        The coding frame (the codebook of the project).
-    name
-        The project's name.
-    """
-    ET.register_namespace("", PROJECT_NS)
-
-    def el(parent, tag: str, **attributes) -> ET.Element:
-        return ET.SubElement(parent, f"{{{PROJECT_NS}}}{tag}", attributes)
-
-    root = ET.Element(f"{{{PROJECT_NS}}}Project", name=name, origin=ORIGIN)
-    users = el(root, "Users")
-    for key, label in USERS.items():
-        el(users, "User", guid=guid("user", key), name=label, id=key)
-    _codes(el(el(root, "CodeBook"), "Codes"), frame, PROJECT_NS)
-    answers = open_answers.sort_values(["interview_id", "question"], kind="stable")
-    cases = el(root, "Cases")
-    for district, group in answers.groupby("district_id", sort=True):
-        case = el(cases, "Case", guid=guid("case", district), name=str(district))
-        for answer in group.itertuples(index=False):
-            el(case, "SourceRef", targetGUID=guid("source", _source_name(answer)))
-    sources = el(root, "Sources")
+def _sources(sources, answers, segments, final, el) -> dict[str, bytes]:
+    """Add one TextSource per answer, its coded selections and codings; return the texts."""
     codes_by_segment = {
         seg_id: list(zip(group["code_id"], group["source"], strict=True))
         for seg_id, group in final.sort_values(["segment_id", "code_id"]).groupby("segment_id")
@@ -378,6 +340,49 @@ def project_files(
                     creatingUser=guid("user", origin if origin in USERS else "rule"),
                 )
                 el(coding, "CodeRef", targetGUID=guid("code", code_id))
+    return files
+
+
+def project_files(
+    open_answers: pd.DataFrame,
+    segments: pd.DataFrame,
+    final: pd.DataFrame,
+    frame: pd.DataFrame,
+    *,
+    name: str,
+) -> dict[str, bytes]:
+    """Return the members of a ``.qdpx``: ``project.qde`` and ``sources/<GUID>.txt``.
+
+    Parameters
+    ----------
+    open_answers
+        The answers (``interview_id, wave, district_id, question, text``): one source each.
+    segments
+        Their segments (`suggest.split_segments`): one selection each, where it is coded.
+    final
+        The final codes (`decisions.final_codes`): one coding each, by the user of its source.
+    frame
+        The coding frame (the codebook of the project).
+    name
+        The project's name.
+    """
+    ET.register_namespace("", PROJECT_NS)
+
+    def el(parent, tag: str, **attributes) -> ET.Element:
+        return ET.SubElement(parent, f"{{{PROJECT_NS}}}{tag}", attributes)
+
+    root = ET.Element(f"{{{PROJECT_NS}}}Project", name=name, origin=ORIGIN)
+    users = el(root, "Users")
+    for key, label in USERS.items():
+        el(users, "User", guid=guid("user", key), name=label, id=key)
+    _codes(el(el(root, "CodeBook"), "Codes"), frame, PROJECT_NS)
+    answers = open_answers.sort_values(["interview_id", "question"], kind="stable")
+    cases = el(root, "Cases")
+    for district, group in answers.groupby("district_id", sort=True):
+        case = el(cases, "Case", guid=guid("case", district), name=str(district))
+        for answer in group.itertuples(index=False):
+            el(case, "SourceRef", targetGUID=guid("source", _source_name(answer)))
+    files = _sources(el(root, "Sources"), answers, segments, final, el)
     return {"project.qde": _xml_bytes(root), **dict(sorted(files.items()))}
 
 

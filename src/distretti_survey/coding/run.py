@@ -188,6 +188,35 @@ def _unresolved_table(result: CodingResult, frame: pd.DataFrame) -> pd.DataFrame
     return table
 
 
+def _tables(result: CodingResult, frame: pd.DataFrame, districts) -> dict[str, pd.DataFrame]:
+    """Return the CSV tables of one coded wave, by file name."""
+    from distretti_survey.coding.outputs import (
+        code_cooccurrence,
+        code_frequencies,
+        district_code_matrix,
+        illustrative_quotes,
+    )
+
+    tables = {
+        "segments.csv": result.segments,
+        "suggestions.csv": result.suggestions,
+        DECISIONS_FILE: result.decisions,
+        "final_codes.csv": result.final,
+        "unresolved.csv": _unresolved_table(result, frame),
+    }
+    if result.agreement is not None:
+        tables["agreement.csv"] = result.agreement
+    districts = sorted(districts or set(result.segments["district_id"]))
+    final = result.final
+    tables["frequenze_codici.csv"] = code_frequencies(final, frame, n_districts=len(districts))
+    tables["matrice_distretti_codici.csv"] = district_code_matrix(
+        final, frame, districts=districts
+    ).reset_index()
+    tables["cooccorrenze_codici.csv"] = code_cooccurrence(final, frame).reset_index()
+    tables["citazioni.csv"] = illustrative_quotes(final, result.segments, frame)
+    return tables
+
+
 def write_coding(
     result: CodingResult,
     frame: pd.DataFrame,
@@ -211,12 +240,6 @@ def write_coding(
     overwritten: an output that would land on one of them gets the suffix ``_nuovo``.
     """
     from distretti_survey.coding.consensus import write_disagreements
-    from distretti_survey.coding.outputs import (
-        code_cooccurrence,
-        code_frequencies,
-        district_code_matrix,
-        illustrative_quotes,
-    )
     from distretti_survey.coding.workbooks import write_coder_workbook
 
     out = Path(out_dir)
@@ -228,23 +251,8 @@ def write_coding(
         return path.with_stem(path.stem + "_nuovo") if path.resolve() in kept else path
 
     written = []
-    tables = {
-        "segments.csv": result.segments,
-        "suggestions.csv": result.suggestions,
-        DECISIONS_FILE: result.decisions,
-        "final_codes.csv": result.final,
-        "unresolved.csv": _unresolved_table(result, frame),
-    }
-    if result.agreement is not None:
-        tables["agreement.csv"] = result.agreement
     districts = sorted(districts or set(result.segments["district_id"]))
-    final = result.final
-    tables["frequenze_codici.csv"] = code_frequencies(final, frame, n_districts=len(districts))
-    tables["matrice_distretti_codici.csv"] = district_code_matrix(
-        final, frame, districts=districts
-    ).reset_index()
-    tables["cooccorrenze_codici.csv"] = code_cooccurrence(final, frame).reset_index()
-    tables["citazioni.csv"] = illustrative_quotes(final, result.segments, frame)
+    tables = _tables(result, frame, districts)
     for name, table in tables.items():
         path = out / name
         table.to_csv(path, index=False, lineterminator="\n")
