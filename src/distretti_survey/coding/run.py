@@ -107,6 +107,7 @@ def code_wave(
     consensus: pd.DataFrame | None = None,
     simulate_seed: int | None = None,
     flip: float = 0.1,
+    model=None,
 ) -> CodingResult:
     """Suggest codes, reuse earlier decisions, add coders' decisions, and reconcile.
 
@@ -127,13 +128,17 @@ def code_wave(
     simulate_seed
         For the synthetic demo only: simulate coder A (accepts the suggestions) and coder B
         (flips each decision with probability ``flip``) on the segments no one has coded.
+    model
+        A suggestion model trained on earlier decisions (``model.model_from_decisions``),
+        passed to the `suggest.Suggester`; None: the rules alone.
     """
     import numpy as np
 
     from distretti_survey.coding.outputs import coder_agreement
 
     segments = split_segments(open_answers)
-    suggestions = Suggester(frame).suggest(segments)
+    suggester = Suggester(frame) if model is None else Suggester(frame, model=model)
+    suggestions = suggester.suggest(segments)
     reused, needs = carry_over(
         segments, empty_decisions() if earlier_decisions is None else earlier_decisions
     )
