@@ -34,6 +34,10 @@ def setup():
     return frame, segments, suggestions
 
 
+def codes_of(frame, theme):
+    return list(frame.loc[frame["theme"] == theme, "code_id"])
+
+
 def fill(path, choose):
     """Fill a coder workbook as a coder would: ``choose(segment_id, text)`` returns the codes
     to tick (an empty set ticks «Nessun codice»; None leaves the row empty)."""
@@ -57,18 +61,20 @@ def test_coder_a_starts_empty_and_reads_back_what_was_ticked(setup, tmp_path):
     path = write_coder_workbook(segments, suggestions, frame, tmp_path / "a.xlsx", coder="coder_a")
     ws = openpyxl.load_workbook(path)["governance"]
     keys = [c.value for c in ws[2]]
-    assert keys[6:8] == ["suggested", "evidence"]  # no confidence/source in today's rules
-    codes = keys[8:]
-    assert codes[-1] == "none"
+    info = [k for k in ("confidence", "source") if k in suggestions]  # when the rules give them
+    assert keys[6:] == ["suggested", "evidence", *info, *codes_of(frame, "governance"), "none"]
+    first = 9 + len(info)  # 1-based column of the first code
     # every decision cell is empty: nothing is pre-ticked
-    assert all(ws.cell(r, c).value is None for r in range(3, 6) for c in range(9, len(keys) + 1))
+    assert all(
+        ws.cell(r, c).value is None for r in range(3, 6) for c in range(first, len(keys) + 1)
+    )
     # the suggestions and their evidence sit in their own read-only columns
     shown = {ws.cell(r, 1).value: (ws.cell(r, 7).value, ws.cell(r, 8).value) for r in (3, 4, 5)}
     for seg in suggestions[suggestions["segment_id"].isin(shown)].itertuples():
         assert seg.code_id in shown[seg.segment_id][0]
         assert f"«{seg.evidence}»" in shown[seg.segment_id][1]
     assert ws.protection.sheet and ws.cell(3, 7).protection.locked
-    assert ws.cell(3, 9).protection.locked is False
+    assert ws.cell(3, first).protection.locked is False
     assert ws.cell(3, 1).protection.locked is True
 
     accepted = {}
@@ -126,10 +132,12 @@ def test_empty_workbook_is_not_coded_never_zero(setup, tmp_path):
     assert reading.n_uncoded == len(segments) == reading.n_rows
     assert set(reading.uncoded) == set(segments["segment_id"])
     found = {(f.sheet, f.cell): f for f in reading.findings}
-    n_gov = frame["theme"].eq("governance").sum()
-    last = openpyxl.utils.get_column_letter(8 + n_gov + 1)  # suggested, evidence, codes, none
-    assert set(found) == {("governance", f"I3:{last}3"), ("formazione", found_key(found))}
-    gov = found["governance", f"I3:{last}3"]
+    keys = [c.value for c in openpyxl.load_workbook(path)["governance"][2]]
+    letter = openpyxl.utils.get_column_letter
+    first = letter(keys.index(codes_of(frame, "governance")[0]) + 1)
+    cells = f"{first}3:{letter(keys.index('none') + 1)}3"  # the decision cells of row 3
+    assert set(found) == {("governance", cells), ("formazione", found_key(found))}
+    gov = found["governance", cells]
     assert gov.severity == "warning" and gov.file == "a.xlsx"
     assert gov.message.startswith("3 righe non compilate") and "righe 3-5" in gov.message
 
