@@ -218,3 +218,18 @@ def test_missing_or_broken_files_are_input_errors(wave, tmp_path):
     broken.write_text("non è un file Excel", encoding="utf-8")
     with pytest.raises(InputError, match="illeggibile"):
         read_consensus(broken, segments, frame)
+
+
+def test_two_workbooks_of_the_same_coder_are_an_error(wave, tmp_path):
+    from distretti_survey.coding.run import check_readings
+
+    answers, frame = wave
+    first = code_wave(answers, frame)
+    write_coding(first, frame, tmp_path)
+    a = read_coder_workbook(tmp_path / "codifica_coder_a.xlsx", first.segments, frame)
+    b = read_coder_workbook(tmp_path / "codifica_coder_b.xlsx", first.segments, frame)
+    assert len(check_readings([a, b])) == 0
+    found = check_readings([a, a])
+    assert [(f.file, f.severity, f.value) for f in found] == [
+        ("codifica_coder_a.xlsx", "error", "coder_a")
+    ]

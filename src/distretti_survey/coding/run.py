@@ -170,6 +170,40 @@ def code_wave(
     )
 
 
+def check_readings(readings: Sequence) -> Findings:
+    """Report coder workbooks that cannot go together: two of the same coder.
+
+    Parameters
+    ----------
+    readings
+        `workbooks.CoderReading` of the workbooks given (e.g. ``--coder A.xlsx --coder B.xlsx``).
+
+    Returns
+    -------
+    One error per coder read from more than one workbook (the later ones would silently
+    replace the earlier): give each coder's workbook once.
+    """
+    from distretti_survey.findings import Finding
+
+    findings = Findings()
+    by_coder: dict[str, list[str]] = {}
+    for reading in readings:
+        by_coder.setdefault(reading.coder, []).append(reading.file)
+    for coder, files in by_coder.items():
+        if len(files) > 1:
+            findings.add(
+                Finding(
+                    file=files[1],
+                    sheet="_meta",
+                    value=coder,
+                    message=f"Cartelle dello stesso codificatore {coder}: {', '.join(files)}. "
+                    "Le decisioni sarebbero mescolate.",
+                    suggestion="Indicare una sola cartella per codificatore (A e B).",
+                )
+            )
+    return findings
+
+
 def read_decisions(path: str | Path) -> pd.DataFrame:
     """Read a ``decisions.csv`` written by ``write_coding`` (for carry-over to a later wave)."""
     from distretti_survey.errors import InputError

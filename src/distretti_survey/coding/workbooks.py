@@ -324,6 +324,7 @@ class CoderReading:
     """Segment rows read (known segments, each once)."""
     uncoded: tuple[str, ...]
     """Segment ids whose row was left empty (non compilata): no decision, never 0."""
+    file: str = ""
 
     @property
     def n_uncoded(self) -> int:
@@ -592,6 +593,5 @@ def read_coder_workbook(
     decisions = pd.DataFrame(reader.rows, columns=list(DECISION_COLUMNS))
     decisions["value"] = decisions["value"].astype("Int64")
     decisions = decisions.sort_values(["segment_id", "code_id"], ignore_index=True)
-    return CoderReading(
-        decisions, reader.findings, reader.coder, reader.n_rows, tuple(sorted(reader.uncoded))
-    )
+    uncoded = tuple(sorted(reader.uncoded))
+    return CoderReading(decisions, reader.findings, reader.coder, reader.n_rows, uncoded, path.name)
