@@ -233,3 +233,26 @@ def test_two_workbooks_of_the_same_coder_are_an_error(wave, tmp_path):
     assert [(f.file, f.severity, f.value) for f in found] == [
         ("codifica_coder_a.xlsx", "error", "coder_a")
     ]
+
+
+def test_read_coders_reads_the_demo_files(repo_root):
+    from distretti_survey.coding.run import read_coders
+    from distretti_survey.ingest import read_wave
+    from distretti_survey.instrument import load_instrument
+    from distretti_survey.registry import load_registry
+
+    folder = repo_root / "data/raw/demo/2011"
+    instrument = load_instrument(folder / "questionnaire.xlsx")
+    frame = instrument.coding_frame
+    answers = read_wave(folder, instrument, load_registry()).data.open_answers
+    segments = code_wave(answers, frame).segments
+    inputs = read_coders(
+        segments,
+        frame,
+        [folder / "coding/coder_A.xlsx", folder / "coding/coder_B.xlsx"],
+        folder / "coding/disaccordi.xlsx",
+    )
+    assert [r.coder for r in inputs.readings] == ["coder_a", "coder_b"]
+    assert [f.severity for f in inputs.findings] == ["warning"]  # B's two empty rows
+    result = code_wave(answers, frame, coder_decisions=inputs.decisions, consensus=inputs.consensus)
+    assert result.counts["disagreements_unresolved"] == 0

@@ -170,6 +170,48 @@ def code_wave(
     )
 
 
+@dataclass(frozen=True)
+class CoderInputs:
+    """The coders' files of one wave, read back: workbooks, consensus, findings."""
+
+    readings: tuple
+    """`workbooks.CoderReading` per coder workbook, in the order given."""
+    consensus: pd.DataFrame | None
+    """Consensus decisions (`consensus.read_consensus`), None without a consensus file."""
+    findings: Findings
+
+    @property
+    def decisions(self) -> list[pd.DataFrame]:
+        """Return the decisions of each workbook (``coder_decisions`` of `code_wave`)."""
+        return [reading.decisions for reading in self.readings]
+
+
+def read_coders(
+    segments: pd.DataFrame,
+    frame: pd.DataFrame,
+    coder_paths: Sequence[str | Path] = (),
+    consensus_path: str | Path | None = None,
+) -> CoderInputs:
+    """Read the filled coder workbooks and the consensus of a wave, with every finding.
+
+    A missing or unreadable file raises `errors.InputError`; empty rows, bad cells and two
+    workbooks of the same coder are findings.
+    """
+    from distretti_survey.coding.consensus import read_consensus
+    from distretti_survey.coding.workbooks import read_coder_workbook
+
+    findings = Findings()
+    readings = tuple(read_coder_workbook(p, segments, frame) for p in coder_paths)
+    for reading in readings:
+        findings.extend(reading.findings)
+    findings.extend(check_readings(readings))
+    consensus = None
+    if consensus_path is not None:
+        consensus, found = read_consensus(consensus_path, segments, frame)
+        findings.extend(found)
+    return CoderInputs(readings, consensus, findings)
+
+
 def check_readings(readings: Sequence) -> Findings:
     """Report coder workbooks that cannot go together: two of the same coder.
 
