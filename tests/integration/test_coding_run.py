@@ -1,4 +1,4 @@
-"""Coding of the demo waves from the CLI: outputs, simulated coders, carry-over to 2012."""
+"""Coding of the demo waves from the CLI: outputs, the demo coders, carry-over to 2012."""
 
 from __future__ import annotations
 
@@ -25,11 +25,20 @@ def run(*args, cwd):
 @pytest.fixture(scope="module")
 def coded(repo_root, tmp_path_factory):
     out = tmp_path_factory.mktemp("coding")
+    # The committed workbooks of the demo coders A and B (tools/make_demo_coders.py).
     first = run(
-        "code", "data/raw/demo/2011", "--simulate", "--out", str(out / "2011"), cwd=repo_root
+        "code",
+        "data/raw/demo/2011",
+        "--coder",
+        "data/raw/demo/2011/coding/coder_A.xlsx",
+        "--coder",
+        "data/raw/demo/2011/coding/coder_B.xlsx",
+        "--out",
+        str(out / "2011"),
+        cwd=repo_root,
     )
     assert first.returncode == 0, first.stderr
-    # No simulation in 2012: what the earlier decisions do not cover goes to the coders.
+    # No coders in 2012: what the earlier decisions do not cover goes to the coders.
     second = run(
         "code",
         "data/raw/demo/2012",
@@ -56,11 +65,22 @@ def test_outputs_of_a_coded_wave(coded):
         "cooccorrenze_codici.csv",
         "citazioni.csv",
         "disaccordi.xlsx",
+        "unresolved.csv",
         "counts.json",
     } <= names
-    assert "SIMULATI" in stdout
+    assert "SIMULATI" not in stdout
+    # coder B left two rows empty: reported as not coded, never read as 0
+    assert "2 righe non compilate" in stdout and "coder_B.xlsx" in stdout
+    counts = json.loads((out / "2011" / "counts.json").read_text(encoding="utf-8"))
+    assert counts["segments_coded_a"] == counts["segments"]
+    assert counts["segments_coded_b"] == counts["segments"] - 2
+    # without the consensus, the disagreements stay open and are listed one by one
+    unresolved = pd.read_csv(out / "2011" / "unresolved.csv")
+    assert counts["disagreements_unresolved"] == len(unresolved) > 0
     final = pd.read_csv(out / "2011" / "final_codes.csv")
-    assert set(final["source"]) <= {"rule", "coder_a", "coder_b", "consensus"}
+    listed = set(zip(unresolved["segment_id"], unresolved["code_id"], strict=True))
+    assert not listed & set(zip(final["segment_id"], final["code_id"], strict=True))
+    assert set(final["source"]) <= {"rule", "coder_a", "coder_b", "consensus", "agreed"}
     matrix = pd.read_csv(out / "2011" / "matrice_distretti_codici.csv")
     assert len(matrix) == 18 and set(matrix.drop(columns="district_id").stack()) <= {0, 1}
 
@@ -69,6 +89,9 @@ def test_carry_over_reuses_every_unchanged_answer(coded):
     out, _, stdout = coded
     earlier = pd.read_csv(out / "2011" / "segments.csv")
     later = pd.read_csv(out / "2012" / "segments.csv")
+    # a sentence with a disagreement still open in 2011 goes back to the coders
+    still_open = set(pd.read_csv(out / "2011" / "unresolved.csv")["segment_id"])
+    earlier = earlier[~earlier["segment_id"].isin(still_open)]
     seen = set(zip(earlier["fingerprint"], earlier["question"], strict=True))
     unchanged = sum(
         (f, q) in seen for f, q in zip(later["fingerprint"], later["question"], strict=True)
@@ -90,6 +113,14 @@ def test_carry_over_reuses_every_unchanged_answer(coded):
         if cell
     )
     assert rows == len(later) - unchanged
+
+
+def test_simulated_coders_are_said_so(tmp_path, repo_root):
+    result = run("code", "data/raw/demo/2011", "--simulate", "--out", str(tmp_path), cwd=repo_root)
+    assert result.returncode == 0, result.stderr
+    assert "SIMULATI" in result.stdout
+    counts = json.loads((tmp_path / "counts.json").read_text(encoding="utf-8"))
+    assert counts["simulated_coders"] is True
 
 
 def test_simulation_is_refused_on_real_data(tmp_path, repo_root):

@@ -180,14 +180,20 @@ def test_acquisizione_on_the_messy_folder(project, tmp_path):
 
 
 def test_codifica_e_accordo_with_carry_over(project, tmp_path):
+    # The demo wave: the committed workbooks of coders A and B and their consensus.
     nb = _execute(project, "02_codifica_e_accordo.ipynb")
     _check_run(nb)
     first = project / "data" / "interim" / "notebooks" / "2011" / "coding"
     counts = json.loads((first / "counts.json").read_text(encoding="utf-8"))
-    assert counts["simulated_coders"] is True
+    assert counts["simulated_coders"] is False
     assert counts["segments_reused"] == 0
-    for name in ("codifica_coder_a.xlsx", "codifica_coder_b.xlsx", "agreement.csv"):
+    assert counts["segments_coded_a"] == counts["segments"]
+    assert counts["segments_coded_b"] == counts["segments"] - 2  # B left two rows empty
+    assert counts["codes_consensus"] > 0
+    assert counts["disagreements_unresolved"] == 0
+    for name in ("agreement.csv", "disaccordi.xlsx", "unresolved.csv", "codifica_coder_b.xlsx"):
         assert (first / name).is_file(), name
+    assert "non compilate" in _shown(nb)
 
     # The next wave reuses the decisions of the first for the answers repeated word for word.
     later = tmp_path / "2012"
@@ -204,6 +210,33 @@ def test_codifica_e_accordo_with_carry_over(project, tmp_path):
     counts = json.loads((later / "counts.json").read_text(encoding="utf-8"))
     assert 0 < counts["segments_reused"] < counts["segments"]
     assert counts["segments_to_code"] == counts["segments"] - counts["segments_reused"]
+    assert counts["segments_coded_a"] == counts["segments_coded_b"] == counts["segments_to_code"]
+
+
+def test_codifica_e_accordo_on_real_data_before_coding(project, tmp_path):
+    # Not synthetic, no coder workbook yet: the notebook writes them and does not fail.
+    import shutil
+
+    from openpyxl import load_workbook
+
+    wave = tmp_path / "2011"
+    shutil.copytree(
+        ROOT / "data/raw/demo/2011", wave, ignore=shutil.ignore_patterns("coding")
+    )
+    book = load_workbook(wave / "questionnaire.xlsx")
+    header = [c.value for c in book["settings"][1]]
+    book["settings"].cell(row=2, column=header.index("synthetic") + 1, value="no")
+    book.save(wave / "questionnaire.xlsx")
+    out = tmp_path / "out"
+    nb = _execute(
+        project, "02_codifica_e_accordo.ipynb", {"wave_dir": str(wave), "out_dir": str(out)}
+    )
+    _check_run(nb)
+    counts = json.loads((out / "counts.json").read_text(encoding="utf-8"))
+    assert counts["simulated_coders"] is False
+    assert counts["segments_not_coded"] == counts["segments"]
+    for name in ("codifica_coder_a.xlsx", "codifica_coder_b.xlsx"):
+        assert (out / name).is_file(), name
 
 
 def test_grafici_del_talk(project):

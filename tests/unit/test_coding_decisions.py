@@ -14,6 +14,7 @@ from distretti_survey.coding.decisions import (
     fingerprint,
     reconcile,
     simulate_second_coder,
+    unresolved,
 )
 
 
@@ -98,15 +99,50 @@ def test_carry_over_needs_same_question():
     assert (result.n_reused, result.n_needs_coding) == (0, 1)
 
 
-def test_reconcile_priority():
-    seg = _segments(2011, ["a", "b", "c", "d"])
-    a = _decisions(seg, {0: {"X": 1}, 1: {"X": 1}, 2: {"X": 1}}, "coder_a")
-    b = _decisions(seg, {0: {"X": 0}, 1: {"X": 1}, 2: {"X": 0}, 3: {"X": 1}}, "coder_b")
+def test_reconcile_priority_and_no_coder_wins_a_disagreement():
+    seg = _segments(2011, ["a", "b", "c", "d", "e"])
+    a = _decisions(seg, {0: {"X": 1}, 1: {"X": 1}, 2: {"X": 1}, 4: {"X": 1}}, "coder_a")
+    b = _decisions(seg, {0: {"X": 0}, 1: {"X": 1}, 3: {"X": 1}, 4: {"X": 0}}, "coder_b")
     c = _decisions(seg, {0: {"X": 0}}, "consensus")
     out = reconcile(pd.concat([a, b, c])).set_index("segment_id")
     ids = list(seg["segment_id"])
-    assert out.loc[ids, "source"].tolist() == ["consensus", "consensus", "coder_a", "coder_b"]
-    assert out.loc[ids, "value"].tolist() == [0, 1, 1, 1]
+    assert out.loc[ids, "source"].tolist() == [
+        "consensus",  # A and B disagree, the consensus settles it
+        "agreed",  # A and B agree
+        "coder_a",  # only A coded it
+        "coder_b",  # only B coded it
+        "unresolved",  # A and B disagree, no consensus: nobody wins
+    ]
+    assert out.loc[ids[:4], "value"].tolist() == [0, 1, 1, 1]
+    assert pd.isna(out.loc[ids[4], "value"])
+    still_open = unresolved(pd.concat([a, b, c]))
+    assert list(still_open["segment_id"]) == [ids[4]]
+    assert still_open[["coder_a", "coder_b"]].values.tolist() == [[1, 0]]
+
+
+def test_unresolved_disagreement_applies_no_code_and_is_not_reused():
+    seg = _segments(2011, ["Manca il manager e la Regione è lenta."])
+    a = _decisions(seg, {0: {"GOV_MANAGER": 1, "GOV_BUROCRAZIA": 1}}, "coder_a")
+    b = _decisions(seg, {0: {"GOV_MANAGER": 1, "GOV_BUROCRAZIA": 0}}, "coder_b")
+    empty = pd.DataFrame(
+        columns=[
+            "segment_id",
+            "interview_id",
+            "wave",
+            "district_id",
+            "question",
+            "code_id",
+            "evidence",
+            "rule",
+        ]
+    )
+    final = final_codes(empty, pd.concat([a, b]))
+    # coder A alone does not impose GOV_BUROCRAZIA; the agreed code stays
+    assert list(zip(final["code_id"], final["source"], strict=True)) == [("GOV_MANAGER", "agreed")]
+    # the same sentence in the next wave goes back to the coders
+    new = _segments(2012, ["Manca il manager e la Regione è lenta."])
+    result = carry_over(new, pd.concat([a, b]))
+    assert (result.n_reused, result.n_needs_coding) == (0, 1)
 
 
 def test_final_codes_prefers_human_decisions_and_keeps_rule_elsewhere():
@@ -131,7 +167,7 @@ def test_final_codes_prefers_human_decisions_and_keeps_rule_elsewhere():
     got = list(zip(out["segment_id"].str[:2], out["code_id"], out["source"], strict=True))
     assert got == [
         ("I1", "GOV_B", "coder_a"),
-        ("I2", "GOV_A", "consensus"),
+        ("I2", "GOV_A", "agreed"),
         ("I3", "GOV_B", "rule"),
     ]
 

@@ -19,7 +19,18 @@ KEYS = ("segment_id", "interview_id", "wave", "district_id", "question")
 DECISION_COLUMNS = (*KEYS, "fingerprint", "code_id", "value", "coder")
 FINAL_COLUMNS = (*KEYS, "code_id", "source")
 CODERS = ("coder_a", "coder_b", "consensus")
-SOURCES = ("rule", *CODERS)
+#: Coders whose value is settled: a consensus, or both coders agreeing (reused from a wave).
+SETTLED = ("consensus", "agreed")
+SOURCES = ("rule", "consensus", "agreed", "coder_a", "coder_b")
+UNRESOLVED_COLUMNS = (*KEYS, "fingerprint", "code_id", "coder_a", "coder_b")
+#: The rule that turns decisions into final codes, stated in the outputs.
+FINAL_RULE = (
+    "Un codice è finale dove i due codificatori concordano (agreed) o dove il consenso "
+    "(disaccordi.xlsx) lo ha deciso (consensus); dove un solo codificatore ha deciso vale la "
+    "sua decisione (coder_a o coder_b, contata a parte); dove A e B non concordano e manca il "
+    "consenso il codice NON è assegnato e il disaccordo resta aperto (unresolved.csv); i "
+    "segmenti che nessuno ha codificato prendono i suggerimenti delle regole (rule)."
+)
 
 
 def fingerprint(text: str) -> str:
@@ -44,13 +55,24 @@ def empty_decisions() -> pd.DataFrame:
     return frame
 
 
-def reconcile(decisions: pd.DataFrame) -> pd.DataFrame:
-    """Reduce the decisions of several coders to one value per (segment, code).
+def _wide(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per (segment, code) and one column per coder (and settled source)."""
+    valid = decisions.dropna(subset=["value"])
+    if not len(valid):
+        index = pd.MultiIndex.from_tuples([], names=[*KEYS, "fingerprint", "code_id"])
+        return pd.DataFrame(index=index, columns=[*CODERS, "agreed"], dtype=float)
+    return valid.pivot_table(
+        index=[*KEYS, "fingerprint", "code_id"], columns="coder", values="value", aggfunc="last"
+    ).reindex(columns=[*CODERS, "agreed"])
 
-    The ``consensus`` coder wins when present. Otherwise, when both coders decided and agree,
-    the value counts as ``consensus``; when only one coder decided, that coder is the source;
-    when they disagree and no consensus was recorded, ``coder_a`` (the primary coder) stands
-    until the disagreement is settled.
+
+def reconcile(decisions: pd.DataFrame) -> pd.DataFrame:
+    """Reduce the decisions of several coders to one value per (segment, code), never guessing.
+
+    The rule (`FINAL_RULE`): a ``consensus`` wins; when coders A and B both decided and agree
+    the value is ``agreed`` (a value reused from an earlier wave keeps its source); when only
+    one of them decided, that coder is the source; when they disagree and no consensus was
+    recorded the value is missing and the source is ``unresolved`` (no coder wins).
 
     Parameters
     ----------
@@ -59,28 +81,48 @@ def reconcile(decisions: pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    One row per (segment, code): the keys, ``fingerprint``, ``code_id``, ``value``, ``source``.
+    One row per (segment, code): the keys, ``fingerprint``, ``code_id``, ``value`` (``<NA>``
+    where unresolved), ``source``.
     """
-    valid = decisions.dropna(subset=["value"])
-    wide = valid.pivot_table(
-        index=[*KEYS, "fingerprint", "code_id"], columns="coder", values="value", aggfunc="last"
-    ).reindex(columns=list(CODERS))
-    a, b, c = (wide[coder] for coder in CODERS)
-    both_agree = a.notna() & b.notna() & (a == b)
-    conditions = [c.notna(), both_agree, a.notna(), b.notna()]
-    value = np.select(conditions, [c, a, a, b], default=np.nan)
-    source = np.select(conditions, ["consensus", "consensus", "coder_a", "coder_b"], default="")
+    wide = _wide(decisions)
+    a, b, c, agreed = (wide[coder] for coder in (*CODERS, "agreed"))
+    both = a.notna() & b.notna()
+    conditions = [c.notna(), agreed.notna(), both & (a == b), both, a.notna(), b.notna()]
+    value = np.select(conditions, [c, agreed, a, np.nan, a, b], default=np.nan)
+    source = np.select(
+        conditions,
+        ["consensus", "agreed", "agreed", "unresolved", "coder_a", "coder_b"],
+        default="",
+    )
     out = wide.index.to_frame(index=False)
     out["value"] = pd.array(value, dtype="float").astype("Int64")
     out["source"] = source
     return out.sort_values(["segment_id", "code_id"], ignore_index=True)
 
 
-def final_codes(suggestions: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
-    """Return the codes applied to each segment, human decisions first.
+def unresolved(decisions: pd.DataFrame) -> pd.DataFrame:
+    """List the (segment, code) pairs where A and B disagree and no consensus was recorded.
 
-    A segment that any coder decided takes its reconciled human decisions for every code;
-    the other segments take the rule suggestions (``source`` = ``rule``).
+    Returns
+    -------
+    `UNRESOLVED_COLUMNS`: one row per open disagreement, with the two coders' values.
+    """
+    wide = _wide(decisions)
+    a, b, c, agreed = (wide[coder] for coder in (*CODERS, "agreed"))
+    open_ = a.notna() & b.notna() & (a != b) & c.isna() & agreed.isna()
+    out = wide[open_].reset_index()
+    for coder in ("coder_a", "coder_b"):
+        out[coder] = out[coder].astype("Int64")
+    return out[list(UNRESOLVED_COLUMNS)].sort_values(["segment_id", "code_id"], ignore_index=True)
+
+
+def final_codes(suggestions: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Return the codes applied to each segment under `FINAL_RULE`.
+
+    A segment that any coder decided takes its reconciled human decisions for every code:
+    a code is applied where the reconciled value is 1; an unresolved disagreement applies
+    nothing (see `unresolved`). The other segments take the rule suggestions (``source`` =
+    ``rule``).
 
     Parameters
     ----------
@@ -97,10 +139,10 @@ def final_codes(suggestions: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFr
     decided = set(human["segment_id"])
     applied = human[human["value"] == 1] if len(human) else human
     rule = suggestions[~suggestions["segment_id"].isin(decided)].assign(source="rule")
-    out = pd.concat(
-        [applied.reindex(columns=list(FINAL_COLUMNS)), rule.reindex(columns=list(FINAL_COLUMNS))],
-        ignore_index=True,
-    )
+    parts = [part.reindex(columns=list(FINAL_COLUMNS)) for part in (applied, rule) if len(part)]
+    if not parts:
+        return pd.DataFrame(columns=list(FINAL_COLUMNS))
+    out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["segment_id", "code_id"], ignore_index=True)
 
 
@@ -145,11 +187,15 @@ def carry_over(new_segments: pd.DataFrame, earlier_decisions: pd.DataFrame) -> C
     Returns
     -------
     ``reused``: decisions (`DECISION_COLUMNS`) moved onto the new segments, ``coder`` being
-    the source of the earlier value; ``needs_coding``: the new segments without them.
+    the source of the earlier value; ``needs_coding``: the new segments without them
+    (also those whose earlier text had a disagreement still open).
     """
     if not len(earlier_decisions):
         return CarryOver(empty_decisions(), new_segments.copy())
     earlier = reconcile(earlier_decisions)
+    # A sentence with an open disagreement goes back to the coders instead of being reused.
+    open_ = set(earlier.loc[earlier["source"] == "unresolved", "segment_id"])
+    earlier = earlier[~earlier["segment_id"].isin(open_)]
     chosen = (
         earlier[["segment_id", "wave", "fingerprint", "question"]]
         .drop_duplicates()

@@ -18,7 +18,7 @@ _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 # Six or more digits, allowing spaces, dots, slashes and dashes between them, with an optional +.
 _PHONE_RE = re.compile(r"\+?\d(?:[\s./-]?\d){5,}")
 REDACTED = "[omesso]"
-_SOURCE_RANK = {"consensus": 0, "coder_a": 1, "coder_b": 2, "rule": 3}
+_SOURCE_RANK = {"consensus": 0, "agreed": 0, "coder_a": 1, "coder_b": 2, "rule": 3}
 
 
 def scrub_contacts(text: str) -> str:
