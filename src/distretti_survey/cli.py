@@ -85,6 +85,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_code(args: argparse.Namespace) -> int:
+    from distretti_survey.coding.decisions import FINAL_RULE
     from distretti_survey.pipeline import code_wave
 
     result = code_wave(
@@ -94,8 +95,10 @@ def _cmd_code(args: argparse.Namespace) -> int:
         registry=args.registry,
         reuse=args.reuse or (),
         coders=args.coder or (),
+        consensus=args.consensus,
         simulate=args.simulate,
         seed=args.seed,
+        export_qdpx=args.export_qdpx,
     )
     coding = result.coding
     c = coding.counts
@@ -107,8 +110,20 @@ def _cmd_code(args: argparse.Namespace) -> int:
         f"Decisioni riusate da ondate precedenti: {c['segments_reused']} segmenti; da "
         f"codificare: {c['segments_to_code']}."
     )
+    for r in result.readings:
+        print(
+            f"  {r.file} ({r.coder}): {r.n_rows} righe, {r.n_coded} compilate, "
+            f"{r.n_uncoded} non compilate"
+        )
     if coding.simulated:
         print("Codificatori A e B SIMULATI (dati dimostrativi).")
+    print(
+        f"Decisioni segmento x codice (presenza o assenza): {c['codes_agreed']} concordi tra A e "
+        f"B, {c['codes_consensus']} decise dal consenso, {c['codes_single_coder']} da un solo "
+        f"codificatore; disaccordi aperti: {c['disagreements_unresolved']} (unresolved.csv)."
+    )
+    print(f"Codici finali assegnati: {c['final_codes']}.")
+    print(f"Regola dei codici finali: {FINAL_RULE}")
     if coding.agreement is not None:
         agreement = coding.agreement.dropna(subset=["krippendorff_alpha"])
         print(
@@ -262,7 +277,17 @@ def _add_code_parser(sub) -> None:
     )
     _reading_options(code)
     code.add_argument("--reuse", action="append", help="decisions.csv di un'ondata precedente")
-    code.add_argument("--coder", action="append", help="cartella di codifica compilata")
+    code.add_argument(
+        "--coder", action="append", help="cartella di codifica compilata (A o B; ripetibile)"
+    )
+    code.add_argument(
+        "--consensus", default=None, help="disaccordi.xlsx con la colonna del consenso compilata"
+    )
+    code.add_argument(
+        "--export-qdpx",
+        action="store_true",
+        help="scrive anche il quadro di codifica (.qdc) e il progetto REFI-QDA (.qdpx)",
+    )
     code.add_argument(
         "--simulate", action="store_true", help="solo dati dimostrativi: simula i codificatori"
     )

@@ -184,6 +184,8 @@ class CodeResult:
     coding: Any
     out_dir: Path
     files: tuple[Path, ...]
+    readings: tuple[Any, ...] = ()
+    """What was read of each coder workbook (rows, coded, not coded)."""
 
     @property
     def findings(self) -> Findings:
@@ -192,21 +194,6 @@ class CodeResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.findings.has_errors else 0
-
-
-def _read_coders(paths: Sequence[str | Path], segments: Any, frame: Any):
-    """Return the decisions of each filled coder workbook and the findings of reading them."""
-    from distretti_survey.coding.workbooks import read_coder_workbook
-    from distretti_survey.errors import InputError
-
-    decisions, findings = [], Findings()
-    for path in paths:
-        if not Path(path).is_file():
-            raise InputError(f"{path}: cartella di codifica non trovata.")
-        found_decisions, found = read_coder_workbook(path, segments, frame)
-        decisions.append(found_decisions)
-        findings.extend(found)
-    return decisions, findings
 
 
 def _read_earlier(paths: Sequence[str | Path]):
@@ -225,8 +212,10 @@ def code_wave(
     registry: str | Path | None = None,
     reuse: Sequence[str | Path] = (),
     coders: Sequence[str | Path] = (),
+    consensus: str | Path | None = None,
     simulate: bool = False,
     seed: int = 2011,
+    export_qdpx: bool = False,
 ) -> CodeResult:
     """Code the open answers of a wave and write the coding tables and coders' workbooks.
 
@@ -235,15 +224,19 @@ def code_wave(
     reuse
         ``decisions.csv`` of earlier waves: unchanged answers reuse their decisions.
     coders
-        Filled coder workbooks to read back.
+        Filled coder workbooks (A and B) to read back.
+    consensus
+        The filled ``disaccordi.xlsx``: its decisions settle the coders' disagreements.
     simulate
         Simulate coders A and B; refused on real data (``settings: synthetic`` not ``yes``),
         because simulated coders never stand in for real ones.
+    export_qdpx
+        Also write the frame as a REFI-QDA codebook and the coded answers as a REFI-QDA project.
     """
     import dataclasses
 
     from distretti_survey.coding.run import code_wave as code_answers
-    from distretti_survey.coding.run import write_coding
+    from distretti_survey.coding.run import export_refiqda, read_coders, write_coding
     from distretti_survey.coding.suggest import split_segments
 
     paths, instrument, _, ingest = _read(path, questionnaire, registry, out=out, kind="coding")
@@ -253,21 +246,25 @@ def code_wave(
             "i codificatori simulati non sostituiscono quelli reali."
         )
     frame = instrument.coding_frame
-    segments = split_segments(ingest.data.open_answers)
-    coder_decisions, findings = _read_coders(coders, segments, frame)
+    answers = ingest.data.open_answers
+    inputs = read_coders(split_segments(answers), frame, coders, consensus)
     coding = code_answers(
-        ingest.data.open_answers,
+        answers,
         frame,
         earlier_decisions=_read_earlier(reuse),
-        coder_decisions=coder_decisions,
+        coder_decisions=inputs.decisions,
+        consensus=inputs.consensus,
         simulate_seed=seed if simulate else None,
     )
-    findings.extend(coding.findings)
+    findings = Findings([*inputs.findings, *coding.findings])
     coding = dataclasses.replace(coding, findings=findings)
     out_dir = Path(out) if out else paths.interim(instrument.wave, "coding")
     districts = list(ingest.data.interviews["district_id"])
-    files = write_coding(coding, frame, out_dir, districts=districts)
-    return CodeResult(paths, instrument, ingest, coding, out_dir, tuple(files))
+    keep = [*coders, *([consensus] if consensus else [])]
+    files = write_coding(coding, frame, out_dir, districts=districts, keep=keep)
+    if export_qdpx:
+        files += export_refiqda(answers, coding, frame, out_dir)
+    return CodeResult(paths, instrument, ingest, coding, out_dir, tuple(files), inputs.readings)
 
 
 # --- one wave, ready for the report ------------------------------------------------------------
