@@ -235,3 +235,107 @@ def _fixed_xlsx(blob: bytes) -> bytes:
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, data)
     return out.getvalue()
+
+
+# --- from the report's indicator frames ------------------------------------------------------
+
+
+def status_slide(
+    data: Any,
+    *,
+    title: str,
+    source_note: str = "",
+    district_labels: dict[str, str] | None = None,
+    status_labels: dict[str, str] | None = None,
+) -> NativeChartSlide:
+    """Return the stacked-bar slide of ``charts.status_chart``: shares of status per district.
+
+    ``data`` is ``indicators.status_counts(..., by="district_id")``; districts are ordered by
+    share completed (highest on top) and statuses coloured as in the PNG chart.
+    """
+    from distretti_survey.charts import STATUS_COLOURS
+
+    shares = data.pivot(index="district_id", columns="status", values="share").fillna(0.0)
+    completed = shares["completato"] if "completato" in shares else 0.0 * shares.iloc[:, 0]
+    names = {d: (district_labels or {}).get(d, d) for d in shares.index}
+    order = sorted(shares.index, key=lambda d: (-completed[d], names[d]))
+    statuses = [s for s in STATUS_COLOURS if s in shares.columns]
+    statuses += [s for s in shares.columns if s not in statuses]
+    return NativeChartSlide(
+        title=title,
+        kind="stacked",
+        categories=[names[d] for d in order],
+        series=[
+            ((status_labels or {}).get(s, s), [float(shares.loc[d, s]) for d in order])
+            for s in statuses
+        ],
+        source_note=source_note,
+        number_format="0%",
+        colours=[STATUS_COLOURS.get(s, "#999999") for s in statuses],
+    )
+
+
+def ranked_slide(
+    data: Any,
+    *,
+    title: str,
+    key: str = "option",
+    source_note: str = "",
+    option_labels: dict[str, str] | None = None,
+) -> NativeChartSlide:
+    """Return the bar slide of ``charts.ranked_bars``: districts (k) per option, in order.
+
+    ``data`` has ``key, k, n`` (``indicators.option_ranking`` or ``code_mentions``).
+    """
+    labels = option_labels or {}
+    return NativeChartSlide(
+        title=title,
+        kind="bar",
+        categories=[labels.get(c, c) for c in data[key]],
+        series=[("Distretti", [float(k) for k in data["k"]])],
+        source_note=source_note,
+        number_format="0",
+    )
+
+
+def dumbbell_slide(
+    data: Any,
+    *,
+    title: str,
+    item: str = "item",
+    wave: str = "wave",
+    value: str = "value",
+    source_note: str = "",
+    item_labels: dict[str, str] | None = None,
+    percent: bool = True,
+) -> NativeChartSlide:
+    """Return the dot slide of ``charts.dumbbell_chart``: one series (colour) per wave.
+
+    Items are ordered by the latest wave's value, highest first; a missing value stays empty.
+    """
+    import pandas as pd
+
+    from distretti_survey.charts import WAVE_COLOURS
+
+    waves = sorted(data[wave].unique())
+    wide = data.pivot(index=item, columns=wave, values=value).reindex(columns=waves)
+    labels = item_labels or {}
+    latest = pd.DataFrame(
+        {"v": wide[waves[-1]], "name": [labels.get(i, i) for i in wide.index]}, index=wide.index
+    )
+    order = list(
+        latest.sort_values(
+            ["v", "name"], ascending=[False, True], na_position="last", kind="stable"
+        ).index
+    )
+    return NativeChartSlide(
+        title=title,
+        kind="dot",
+        categories=[labels.get(i, i) for i in order],
+        series=[
+            (str(w), [None if pd.isna(v) else float(v) for v in wide.loc[order, w]]) for w in waves
+        ],
+        source_note=source_note,
+        number_format="0%" if percent else "0.0",
+        colours=[WAVE_COLOURS[i % len(WAVE_COLOURS)] for i in range(len(waves))],
+    )

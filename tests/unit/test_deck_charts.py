@@ -9,10 +9,17 @@ import time
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from distretti_survey.deck import build_deck
-from distretti_survey.deck_charts import NativeChartSlide, house_palette
+from distretti_survey.deck_charts import (
+    NativeChartSlide,
+    dumbbell_slide,
+    house_palette,
+    ranked_slide,
+    status_slide,
+)
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -146,3 +153,54 @@ def test_native_charts_open_in_libreoffice(tmp_path):
     assert pdf.is_file(), result.stdout + result.stderr
     pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf.read_bytes())
     assert len(pages) == len(SLIDES) + 2  # title and closing slides
+
+
+def _status_frame():
+    from distretti_survey.indicators import status_counts
+
+    interventions = pd.DataFrame(
+        {
+            "district_id": ["D01", "D01", "D01", "D02", "D02", "D03"],
+            "status": [
+                "completato",
+                "in_corso",
+                "completato",
+                "in_corso",
+                "annullato",
+                "non_avviato",
+            ],
+        }
+    )
+    return interventions, status_counts(interventions, by="district_id")
+
+
+def test_status_slide_holds_the_shares_of_each_status():
+    interventions, data = _status_frame()
+    slide = status_slide(data, title="Stato", district_labels={"D01": "Pavia"})
+    # D01 has the highest share completed: first (top) row.
+    assert slide.categories[0] == "Pavia" and set(slide.categories) == {"Pavia", "D02", "D03"}
+    codes = {"Pavia": "D01", "D02": "D02", "D03": "D03"}
+    for name, values in slide.series:
+        for category, value in zip(slide.categories, values, strict=True):
+            rows = interventions[interventions["district_id"] == codes[category]]
+            assert value == pytest.approx((rows["status"] == name).mean())
+    totals = [sum(vs) for vs in zip(*(v for _, v in slide.series), strict=True)]
+    assert totals == pytest.approx([1.0] * 3)
+
+
+def test_ranked_and_dumbbell_slides_keep_order_and_values(tmp_path):
+    ranking = pd.DataFrame({"option": ["a", "b"], "k": [5, 2], "n": [9, 9]})
+    bar = ranked_slide(ranking, title="Temi", option_labels={"a": "Marketing"})
+    assert bar.categories == ["Marketing", "b"] and bar.series == [("Distretti", [5.0, 2.0])]
+    tidy = pd.DataFrame(
+        {
+            "item": ["x", "x", "y", "z"],
+            "wave": [2011, 2012, 2012, 2011],
+            "value": [0.2, 0.3, 0.6, 0.5],
+        }
+    )
+    dots = dumbbell_slide(tidy, title="Confronto")
+    assert dots.categories == ["y", "x", "z"]  # latest wave highest first, missing last
+    assert dots.series == [("2011", [None, 0.2, 0.5]), ("2012", [0.6, 0.3, None])]
+    path = build_deck([bar, dots], tmp_path / "d.pptx", title="T", subtitle="", synthetic=False)
+    assert [v for _, v in _series_values(_charts(path)[1])[1:]] == [[0.6, 0.3, None]]
