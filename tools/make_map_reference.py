@@ -5,9 +5,9 @@ Source: ISTAT administrative limits 2023 of the Provincia di Pavia as published 
 map drawn from it credits "Confini: ISTAT (CC-BY 4.0), via openpolis".
 
 Run once by a developer (shapely is a dev dependency; the package draws the maps with plain
-matplotlib from the simplified file)::
+matplotlib from the simplified file; OUT defaults to data/reference/comuni_pv_2023.geojson)::
 
-    .venv/bin/python tools/make_map_reference.py SOURCE.geojson [data/reference/comuni_pv_2023.geojson]
+    .venv/bin/python tools/make_map_reference.py SOURCE.geojson [OUT.geojson]
 
 Each polygon is simplified with shapely's ``simplify(preserve_topology=True)`` (tolerance
 0.0004 degrees, about 30-45 m, invisible at the scale of a province map) and its coordinates
