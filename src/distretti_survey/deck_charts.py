@@ -54,6 +54,8 @@ class NativeChartSlide:
     number_format: str = "0"
     colours: Sequence[str] | None = None
     data_labels: bool = True
+    value_max: float | None = None
+    """Upper end of the value axis (1.0 for shares adding up to 100%); default: automatic."""
 
 
 def house_palette() -> list[str]:
@@ -146,7 +148,16 @@ def _style_axes(chart: Any, spec: NativeChartSlide) -> None:
 
     grey = RGBColor(0x55, 0x55, 0x55)
     categories = chart.category_axis
-    categories.tick_labels.font.size = _pt(14)
+    n = len(spec.categories)
+    categories.tick_labels.font.size = _pt(14 if n <= 10 else 11 if n <= 20 else 9)
+    # Every label shown (PowerPoint honours it; LibreOffice 7 still thins out long lists).
+    skip = categories._element.makeelement(qn("c:tickLblSkip"), {"val": "1"})
+    anchor = categories._element.find(qn("c:lblOffset"))
+    if anchor is not None:  # schema order: ... lblOffset, tickLblSkip, ...
+        anchor.addnext(skip)
+    # One line per label: a wrapped long name makes LibreOffice hide every other label.
+    body = categories._element.find(qn("c:txPr")).find(qn("a:bodyPr"))
+    body.set("wrap", "none")
     categories.format.line.color.rgb = grey
     if spec.kind != "dot":
         categories.reverse_order = True  # bars read top to bottom, as in the PNG charts
@@ -160,6 +171,9 @@ def _style_axes(chart: Any, spec: NativeChartSlide) -> None:
     values.tick_labels.number_format = spec.number_format
     values.tick_labels.number_format_is_linked = False
     values.format.line.fill.background()  # no axis line, as the house style's open spines
+    if spec.value_max is not None:
+        values.maximum_scale = spec.value_max
+        values.minimum_scale = 0
 
 
 def _style_series(chart: Any, spec: NativeChartSlide) -> None:
@@ -272,6 +286,7 @@ def status_slide(
         source_note=source_note,
         number_format="0%",
         colours=[STATUS_COLOURS.get(s, "#999999") for s in statuses],
+        value_max=1.0,
     )
 
 
@@ -295,6 +310,7 @@ def ranked_slide(
         series=[("Distretti", [float(k) for k in data["k"]])],
         source_note=source_note,
         number_format="0",
+        value_max=float(data["n"].max()) if len(data) else None,  # the axis runs to N
     )
 
 
@@ -331,6 +347,7 @@ def dumbbell_slide(
     return NativeChartSlide(
         title=title,
         kind="dot",
+        data_labels=len(order) <= 8,  # beyond that the labels of two waves crowd the dots
         categories=[labels.get(i, i) for i in order],
         series=[
             (str(w), [None if pd.isna(v) else float(v) for v in wide.loc[order, w]]) for w in waves
@@ -338,4 +355,5 @@ def dumbbell_slide(
         source_note=source_note,
         number_format="0%" if percent else "0.0",
         colours=[WAVE_COLOURS[i % len(WAVE_COLOURS)] for i in range(len(waves))],
+        value_max=1.0 if percent else None,
     )
