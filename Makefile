@@ -60,7 +60,8 @@ git-filters: ## Set up the nbstripout git filter for notebooks/*.ipynb (see .git
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
 	  git config filter.nbstripout.clean "$(BIN)/python -m nbstripout --keep-id" && \
 	  git config filter.nbstripout.smudge cat && \
-	  git config diff.ipynb.textconv "$(BIN)/python -m nbstripout --keep-id -t"; \
+	  git config diff.ipynb.textconv "$(BIN)/python -m nbstripout --keep-id -t" \
+	  || echo "Filtro nbstripout non configurato (git config non riuscito)."; \
 	fi
 
 DS := $(BIN)/distretti-survey

@@ -11,6 +11,7 @@ time; `stabilise_embedded_workbooks` rewrites it so the deck stays byte-identica
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -357,3 +358,52 @@ def dumbbell_slide(
         colours=[WAVE_COLOURS[i % len(WAVE_COLOURS)] for i in range(len(waves))],
         value_max=1.0 if percent else None,
     )
+
+
+#: Chart functions of ``charts.py`` that have a native (editable) twin in the deck.
+NATIVE_TWINS = (
+    "status_chart",
+    "ranked_bars",
+    "training_needs_chart",
+    "governance_problems_chart",
+    "dumbbell_chart",
+)
+
+
+def native_twin(
+    chart: str, data: Any, *, title: str, source_note: str = "", kwargs: dict | None = None
+) -> NativeChartSlide | None:
+    """Return the native slide for a figure drawn by ``charts.<chart>``, or None if none.
+
+    ``data`` and ``kwargs`` are those given to the chart function (a report ``FigureSpec``'s
+    ``data`` and ``kwargs``), so the deck can show the same numbers as an editable chart.
+    """
+    kw = dict(kwargs or {})
+    if chart == "status_chart":
+        return status_slide(
+            data,
+            title=title,
+            source_note=source_note,
+            district_labels=kw.get("district_labels"),
+            status_labels=kw.get("status_labels"),
+        )
+    if chart in ("ranked_bars", "training_needs_chart", "governance_problems_chart"):
+        key = kw.get("key", "code_id" if chart == "governance_problems_chart" else "option")
+        slide = ranked_slide(
+            data, title=title, key=key, source_note=source_note,
+            option_labels=kw.get("option_labels"),
+        )  # fmt: skip
+        colour = kw.get("colour", "#D55E00" if chart == "governance_problems_chart" else None)
+        return slide if colour is None else dataclasses.replace(slide, colours=[colour])
+    if chart == "dumbbell_chart":
+        return dumbbell_slide(
+            data,
+            title=title,
+            source_note=source_note,
+            item=kw.get("item", "item"),
+            wave=kw.get("wave", "wave"),
+            value=kw.get("value", "value"),
+            item_labels=kw.get("item_labels"),
+            percent=kw.get("percent", True),
+        )
+    return None

@@ -204,3 +204,33 @@ def test_ranked_and_dumbbell_slides_keep_order_and_values(tmp_path):
     assert dots.series == [("2011", [None, 0.2, 0.5]), ("2012", [0.6, 0.3, None])]
     path = build_deck([bar, dots], tmp_path / "d.pptx", title="T", subtitle="", synthetic=False)
     assert [v for _, v in _series_values(_charts(path)[1])[1:]] == [[0.6, 0.3, None]]
+
+
+def test_native_twins_of_the_report_figures(repo_root):
+    from distretti_survey.deck_charts import native_twin
+    from distretti_survey.registry import load_registry
+    from distretti_survey.report.analysis import analyse_wave
+    from distretti_survey.report.build import prepare_wave
+    from distretti_survey.report.figures import figure_specs
+
+    prepared = prepare_wave(
+        repo_root / "data/raw/demo/2011",
+        registry=load_registry(repo_root / "data/reference/registry.csv"),
+    )
+    coding = prepared.coding
+    analysis = analyse_wave(
+        prepared.instrument, prepared.ingest.data, coding.final, coding.segments, prepared.districts
+    )
+    twins = {}
+    for spec in figure_specs(analysis):
+        slide = native_twin(spec.chart, spec.data, title=spec.title, kwargs=spec.kwargs)
+        if slide is not None:
+            twins[spec.stem] = (spec, slide)
+    assert "01_stato_interventi" in twins and "04_temi_formazione" in twins
+    assert "02_budget" not in twins  # no native twin: the picture stays
+    spec, slide = twins["04_temi_formazione"]
+    labels = spec.kwargs["option_labels"]
+    assert slide.categories == [labels[o] for o in spec.data["option"]]
+    assert slide.series[0][1] == [float(k) for k in spec.data["k"]]
+    spec, slide = twins["09_criticita_governance"]
+    assert slide.colours == ["#D55E00"]
