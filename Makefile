@@ -55,18 +55,18 @@ lab: $(NB_STAMP) git-filters ## Install JupyterLab into .venv, register the kern
 	  --MappingKernelManager.default_kernel_name=$(KERNEL_NAME) $(LAB_ROOT) $(LAB_ARGS)
 
 # Notebook outputs never reach git: a clean filter (nbstripout, .gitattributes) strips them at
-# `git add`. The command is relative, so each checkout uses its own .venv. Skipped outside git.
+# `git add`. The command is relative, so each checkout uses its own .venv; without nbstripout
+# installed yet the filter passes files through (the notebook tests check no output is committed).
+NBSTRIP := $(BIN)/nbstripout
 git-filters: ## Set up the nbstripout git filter for notebooks/*.ipynb (see .gitattributes)
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean "$(BIN)/python -m nbstripout --keep-id" && \
+	  git config filter.nbstripout.clean \
+	    'if [ -x $(NBSTRIP) ]; then $(NBSTRIP) --keep-id; else cat; fi' && \
 	  git config filter.nbstripout.smudge cat && \
-	  git config diff.ipynb.textconv "$(BIN)/python -m nbstripout --keep-id -t" \
+	  git config diff.ipynb.textconv \
+	    'sh -c '\''if [ -x $(NBSTRIP) ]; then $(NBSTRIP) --keep-id -t "$$0"; else cat "$$0"; fi'\''' \
 	  || echo "Filtro nbstripout non configurato (git config non riuscito)."; \
 	fi
-
-DS := $(BIN)/distretti-survey
-DEMO := data/raw/demo
-INTERIM := data/interim
 
 report: venv ## Run the main job on the demo waves: validate, code, report 2011 and 2012, compare
 	$(DS) registry check
