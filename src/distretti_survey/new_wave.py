@@ -107,28 +107,33 @@ def create_wave(
     registry.to_csv(reg, index=False, encoding="utf-8", lineterminator="\n")
 
     findings = Findings()
-    findings.add(
-        Finding(
-            file=reg.name,
-            cell=f"righe {len(registry) - len(proposed) + 2}-{len(registry) + 1}",
-            value=str(year),
-            severity="warning",
-            message=(
-                f"Ondata {year}: {proposed['district_id'].nunique()} distretti e "
-                f"{proposed['comune_istat'].nunique()} comuni proposti dall'ondata "
-                f"{previous.wave}, da confermare."
-            ),
-            suggestion=(
-                "Controllare distretti e comuni del nuovo anno (nuovi distretti, comuni che "
-                "cambiano distretto, fusioni), poi sostituire «"
-                + PROPOSED_MARK.format(year=year)
-                + "» nella colonna source con la fonte e rilanciare registry check."
-            ),
-        )
-    )
+    findings.add(_proposal_finding(reg, len(registry), proposed, year, previous.wave))
     findings.extend(merged)
     return NewWaveResult(
         year, previous.wave, out, questionnaire, interviews, reg, proposed, findings
+    )
+
+
+def _proposal_finding(
+    reg: Path, n_rows: int, proposed: pd.DataFrame, year: int, previous: int
+) -> Finding:
+    """Return the warning that asks to confirm the proposed registry rows."""
+    return Finding(
+        file=reg.name,
+        cell=f"righe {n_rows - len(proposed) + 2}-{n_rows + 1}",
+        value=str(year),
+        severity="warning",
+        message=(
+            f"Ondata {year}: {proposed['district_id'].nunique()} distretti e "
+            f"{proposed['comune_istat'].nunique()} comuni proposti dall'ondata {previous}, "
+            "da confermare."
+        ),
+        suggestion=(
+            "Controllare distretti e comuni del nuovo anno (nuovi distretti, comuni che "
+            "cambiano distretto, fusioni), poi sostituire «"
+            + PROPOSED_MARK.format(year=year)
+            + "» nella colonna source con la fonte e rilanciare registry check."
+        ),
     )
 
 
