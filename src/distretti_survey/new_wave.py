@@ -144,6 +144,12 @@ def _check_free(out: Path, from_dir: Path) -> None:
             f"{out}: la nuova ondata non può stare nella cartella dell'ondata precedente "
             f"({from_dir}). Indicare con --out una cartella nuova, es. data/raw/<anno>."
         )
+    inside = next((p for p in out.resolve().parents if (p / QUESTIONNAIRE).is_file()), None)
+    if inside is not None:
+        raise InputError(
+            f"{out}: la cartella è dentro l'ondata esistente {inside}, che non si modifica. "
+            "Indicare con --out una cartella nuova, es. data/raw/<anno>."
+        )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(
             f"{out}: la cartella esiste già e non è vuota; un'ondata esistente non si modifica. "

@@ -94,6 +94,8 @@ def test_create_wave_refuses_to_write_into_existing_folders(project):
         create_wave(2013, demo / "2012", demo / "2011", registry_csv)
     with pytest.raises(InputError, match="ondata precedente"):
         create_wave(2013, demo / "2012", demo / "2012" / "nuova", registry_csv)
+    with pytest.raises(InputError, match="dentro l'ondata esistente"):
+        create_wave(2013, demo / "2012", demo / "2011" / "interviews" / "nuova", registry_csv)
     with pytest.raises(ConfigError, match="successiva"):
         create_wave(2012, demo / "2012", project / "x", registry_csv)
     create_wave(2013, demo / "2012", project / "a", registry_csv)
