@@ -304,11 +304,14 @@ def map_figures(
     names
         District id -> name for the legend (default: the registry's names in ``wave``).
     boundaries
-        Default: `load_boundaries` from ``data/reference``.
+        Default: ``comuni_pv_2023.geojson`` beside the registry's CSV, else in the
+        ``data/reference`` found from the working folder.
     """
     from distretti_survey.charts import finish_figure, new_figure
 
-    boundaries = boundaries or load_boundaries()
+    if boundaries is None:
+        beside = Path(getattr(registry, "path", "") or ".").parent / BOUNDARIES_FILE
+        boundaries = load_boundaries(beside if beside.is_file() else None)
     assignment = comune_districts(registry, wave, boundaries)
     if names is None:
         districts = registry.districts(wave)
