@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from distretti_survey.deck_charts import NativeChartSlide
 from distretti_survey.errors import InputError
 from distretti_survey.stable import stable_zip
 
@@ -73,7 +74,7 @@ class ClosingSlide:
     text: str = ""
 
 
-Slide = ChartSlide | KeyFiguresSlide | QuotesSlide | SectionSlide | ClosingSlide
+Slide = ChartSlide | NativeChartSlide | KeyFiguresSlide | QuotesSlide | SectionSlide | ClosingSlide
 
 
 def _inches(value: float) -> int:
@@ -242,6 +243,20 @@ def _add_chart(prs: Any, spec: ChartSlide) -> None:
         _text_box(slide, (0.6, 6.7, 12.13, 0.5), spec.source_note, 12, color=_GREY)
 
 
+def _add_native_chart(prs: Any, spec: NativeChartSlide) -> None:
+    """A chart PowerPoint draws from the numbers (restyled by the researcher), see deck_charts."""
+    from distretti_survey.deck_charts import add_native_chart
+
+    slide = add_native_chart(
+        prs,
+        spec,
+        layout=_LAYOUT_TITLE_ONLY,
+        style_title=lambda s, text: _set_title(s, text, _CONTENT_TITLE_BOX, 32),
+    )
+    if spec.source_note:
+        _text_box(slide, (0.6, 6.7, 12.13, 0.5), spec.source_note, 12, color=_GREY)
+
+
 def _add_key_figures(prs: Any, spec: KeyFiguresSlide) -> None:
     figures = list(spec.figures)
     if not 1 <= len(figures) <= 8:
@@ -298,6 +313,7 @@ def _add_closing(prs: Any, spec: ClosingSlide) -> None:
 
 _BUILDERS = {
     ChartSlide: _add_chart,
+    NativeChartSlide: _add_native_chart,
     KeyFiguresSlide: _add_key_figures,
     QuotesSlide: _add_quotes,
     SectionSlide: _add_section,
@@ -344,6 +360,9 @@ def deck_bytes(slides: Sequence[Slide], *, title: str, subtitle: str, synthetic:
     props.created = props.modified = _FIXED_TIME
     props.last_printed = _FIXED_TIME
     props.revision = 1
+    from distretti_survey.deck_charts import stabilise_embedded_workbooks
+
+    stabilise_embedded_workbooks(prs)
     buffer = io.BytesIO()
     prs.save(buffer)
     return stable_zip(buffer.getvalue())
