@@ -204,6 +204,39 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new_wave(args: argparse.Namespace) -> int:
+    from distretti_survey.pipeline import new_wave
+
+    r = new_wave(args.year, args.from_dir, out=args.out, registry=args.registry)
+    print(
+        f"Ondata {r.wave} in {r.wave_dir} (dall'ondata {r.previous_wave}): "
+        f"{r.questionnaire.name} versione {r.wave}.1, synthetic = no, crosswalk vuoto; "
+        f"{r.interviews_dir} esclusa da git."
+    )
+    print(f"Registro {r.registry_path}: {len(r.proposed)} appartenenze proposte per il {r.wave}.")
+    for finding in r.findings:
+        print("  " + finding.one_line())
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from distretti_survey.pipeline import export_wave
+
+    result = export_wave(
+        args.path,
+        formats=args.format or ["csv"],
+        out=args.out,
+        include_contacts=args.include_contacts,
+        questionnaire=args.questionnaire,
+        registry=args.registry,
+    )
+    _print_ingest(result.validate.ingest)
+    print(f"Esportati {len(result.files)} file in {result.validate.out_dir}.")
+    if result.include_contacts:
+        print("ATTENZIONE: i file contengono i dati di contatto dei referenti (dati personali).")
+    return result.validate.exit_code
+
+
 # --- the parser --------------------------------------------------------------------------------
 
 
@@ -340,6 +373,44 @@ def _add_compare_parser(sub) -> None:
     comp.set_defaults(func=_cmd_compare)
 
 
+def _add_new_wave_parser(sub) -> None:
+    nw = sub.add_parser(
+        "new-wave",
+        help="crea la cartella di una nuova ondata dalla precedente",
+        description="Questionario per interviste reali (synthetic = no), crosswalk vuoto, "
+        "interviews/ fuori da git, distretti proposti nel registro da confermare.",
+    )
+    nw.add_argument("year", type=int, help="anno della nuova ondata")
+    nw.add_argument(
+        "--from", dest="from_dir", required=True, help="cartella dell'ondata precedente"
+    )
+    nw.add_argument(
+        "--out", default=None, help="cartella della nuova ondata (predefinita: data/raw/<anno>)"
+    )
+    nw.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    nw.set_defaults(func=_cmd_new_wave)
+
+
+def _add_export_parser(sub) -> None:
+    export = sub.add_parser(
+        "export",
+        help="tabelle dell'ondata con etichette per SPSS, Stata, R (sav, dta, parquet, csv)",
+        description="Scrive le tabelle ordinate dell'ondata con le etichette delle domande e "
+        "delle risposte, e un codebook. I dati di contatto sono esclusi se non richiesti.",
+    )
+    _reading_options(export)
+    export.add_argument(
+        "--format",
+        action="append",
+        choices=("sav", "dta", "parquet", "csv"),  # export.FORMATS, without importing pandas
+        help="formato (ripetibile; predefinito csv)",
+    )
+    export.add_argument(
+        "--include-contacts", action="store_true", help="includere i dati di contatto (personali)"
+    )
+    export.set_defaults(func=_cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand and its one-line description."""
     parser = argparse.ArgumentParser(
@@ -356,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_code_parser,
         _add_report_parser,
         _add_compare_parser,
+        _add_new_wave_parser,
+        _add_export_parser,
     ):
         add(sub)
     return parser

@@ -6,7 +6,9 @@ Each command of the CLI, and each step of the notebooks, is one call here:
 - ``validate_wave``: filled workbooks or exports -> tidy tables, findings, accounting;
 - ``code_wave``: open answers -> suggestions, coders' decisions, final codes, agreement;
 - ``report_wave``: one wave -> figures, tables, deck, HTML, indicators, manifest;
-- ``compare_waves``: two or more waves -> the comparison through the crosswalk.
+- ``compare_waves``: two or more waves -> the comparison through the crosswalk;
+- ``new_wave``: the folder of the next wave, from the previous one;
+- ``export_wave``: a wave's tidy tables with labels, for SPSS, Stata, R, Python.
 
 Every function takes paths and options, finds the questionnaire, the registry and the earlier
 decisions the same way (``locate``), returns a result object (the data, the findings, the files
@@ -419,3 +421,64 @@ def compare_waves(
     out_dir = Path(out) if out else prepared[0].paths.reports(f"confronto_{waves}")
     files = write_comparison(comparison, prepared, out_dir, jobs=jobs)
     return CompareResult(comparison, tuple(prepared), out_dir, tuple(files), comparison.findings)
+
+
+# --- a new wave --------------------------------------------------------------------------------
+
+
+def new_wave(
+    year: int,
+    from_dir: str | Path,
+    *,
+    out: str | Path | None = None,
+    registry: str | Path | None = None,
+):
+    """Create the folder of wave ``year`` from the previous wave (``new_wave.create_wave``).
+
+    ``out`` defaults to ``data/raw/<year>`` of the project; the registry is the project's.
+    Returns ``new_wave.NewWaveResult`` (folder, questionnaire, proposed registry rows,
+    findings).
+    """
+    from distretti_survey.new_wave import create_wave
+
+    previous = find_wave(from_dir)
+    project = previous.project or Path.cwd()
+    out_dir = Path(out) if out else project / "data" / "raw" / str(year)
+    return create_wave(year, previous.wave_dir, out_dir, find_registry(registry, previous))
+
+
+# --- labelled data for other tools -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A wave's tables written for other tools, and what was read to write them."""
+
+    validate: ValidateResult
+    files: tuple[Path, ...]
+    include_contacts: bool
+
+
+def export_wave(
+    path: str | Path,
+    *,
+    formats: Sequence[str] = ("csv",),
+    out: str | Path | None = None,
+    include_contacts: bool = False,
+    questionnaire: str | Path | None = None,
+    registry: str | Path | None = None,
+) -> ExportResult:
+    """Write a wave's tidy tables with variable and value labels (``export.export_wave``).
+
+    Open answers are redacted as everywhere; contact fields are left out unless
+    ``include_contacts``. ``out`` defaults to ``data/interim/<wave>/export``.
+    """
+    from distretti_survey.export import export_wave as write_labelled
+
+    paths, instrument, _, ingest = _read(path, questionnaire, registry, out=out, kind="export")
+    out_dir = Path(out) if out else paths.interim(instrument.wave, "export")
+    written = write_labelled(
+        ingest.data, instrument, out_dir, formats, include_contacts=include_contacts
+    )
+    checked = ValidateResult(paths, instrument, ingest, out_dir, ())
+    return ExportResult(checked, tuple(written.paths), include_contacts)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from distretti_survey.deck import build_deck
-from distretti_survey.deck_charts import (
+from distretti_survey.outputs.deck import build_deck
+from distretti_survey.outputs.deck_charts import (
     NativeChartSlide,
     dumbbell_slide,
     house_palette,
@@ -206,17 +206,13 @@ def test_ranked_and_dumbbell_slides_keep_order_and_values(tmp_path):
     assert [v for _, v in _series_values(_charts(path)[1])[1:]] == [[0.6, 0.3, None]]
 
 
-def test_native_twins_of_the_report_figures(repo_root):
-    from distretti_survey.deck_charts import native_twin
-    from distretti_survey.registry import load_registry
+def test_native_twins_of_the_report_figures(demo_project):
+    from distretti_survey.outputs.deck_charts import native_twin
+    from distretti_survey.pipeline import prepare_wave
     from distretti_survey.report.analysis import analyse_wave
-    from distretti_survey.report.build import prepare_wave
     from distretti_survey.report.figures import figure_specs
 
-    prepared = prepare_wave(
-        repo_root / "data/raw/demo/2011",
-        registry=load_registry(repo_root / "data/reference/registry.csv"),
-    )
+    prepared = prepare_wave(demo_project / "data/raw/demo/2011")
     coding = prepared.coding
     analysis = analyse_wave(
         prepared.instrument, prepared.ingest.data, coding.final, coding.segments, prepared.districts

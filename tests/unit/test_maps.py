@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distretti_survey.maps import (
+from distretti_survey.outputs.maps import (
     BOUNDARIES_FILE,
     MAP_CREDIT,
     NO_DISTRICT,

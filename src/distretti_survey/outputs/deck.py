@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distretti_survey.deck_charts import NativeChartSlide
 from distretti_survey.errors import InputError
+from distretti_survey.outputs.deck_charts import NativeChartSlide
 from distretti_survey.stable import stable_zip
 
 SYNTHETIC_MARK = "DATI DIMOSTRATIVI"
@@ -245,7 +245,7 @@ def _add_chart(prs: Any, spec: ChartSlide) -> None:
 
 def _add_native_chart(prs: Any, spec: NativeChartSlide) -> None:
     """A chart PowerPoint draws from the numbers (restyled by the researcher), see deck_charts."""
-    from distretti_survey.deck_charts import add_native_chart
+    from distretti_survey.outputs.deck_charts import add_native_chart
 
     slide = add_native_chart(
         prs,
@@ -360,7 +360,7 @@ def deck_bytes(slides: Sequence[Slide], *, title: str, subtitle: str, synthetic:
     props.created = props.modified = _FIXED_TIME
     props.last_printed = _FIXED_TIME
     props.revision = 1
-    from distretti_survey.deck_charts import stabilise_embedded_workbooks
+    from distretti_survey.outputs.deck_charts import stabilise_embedded_workbooks
 
     stabilise_embedded_workbooks(prs)
     buffer = io.BytesIO()

@@ -268,7 +268,7 @@ def status_slide(
     ``data`` is ``indicators.status_counts(..., by="district_id")``; districts are ordered by
     share completed (highest on top) and statuses coloured as in the PNG chart.
     """
-    from distretti_survey.charts import STATUS_COLOURS
+    from distretti_survey.outputs.charts import STATUS_COLOURS
 
     shares = data.pivot(index="district_id", columns="status", values="share").fillna(0.0)
     completed = shares["completato"] if "completato" in shares else 0.0 * shares.iloc[:, 0]
@@ -332,7 +332,7 @@ def dumbbell_slide(
     """
     import pandas as pd
 
-    from distretti_survey.charts import WAVE_COLOURS
+    from distretti_survey.outputs.charts import WAVE_COLOURS
 
     waves = sorted(data[wave].unique())
     wide = data.pivot(index=item, columns=wave, values=value).reindex(columns=waves)

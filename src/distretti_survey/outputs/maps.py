@@ -121,7 +121,7 @@ def comune_districts(registry: Any, wave: int, boundaries: Boundaries) -> pd.Dat
 
 
 def _prepare_axes(ax: Axes | None, boundaries: Boundaries) -> Axes:
-    from distretti_survey.charts import new_figure
+    from distretti_survey.outputs.charts import new_figure
 
     if ax is None:
         ax = new_figure()[1]
@@ -184,7 +184,7 @@ def _styled(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        from distretti_survey.charts import style_context
+        from distretti_survey.outputs.charts import style_context
 
         with style_context():
             return function(*args, **kwargs)
@@ -207,7 +207,7 @@ def district_map(
     """
     from matplotlib.patches import Patch
 
-    from distretti_survey.charts import wrap
+    from distretti_survey.outputs.charts import wrap
 
     ax = _prepare_axes(ax, boundaries)
     districts = sorted(d for d in assignment["district_id"].unique() if d)
@@ -307,7 +307,7 @@ def map_figures(
         Default: ``comuni_pv_2023.geojson`` beside the registry's CSV, else in the
         ``data/reference`` found from the working folder.
     """
-    from distretti_survey.charts import finish_figure, new_figure
+    from distretti_survey.outputs.charts import finish_figure, new_figure
 
     if boundaries is None:
         beside = Path(getattr(registry, "path", "") or ".").parent / BOUNDARIES_FILE
