@@ -96,6 +96,7 @@ POSITIVE_LEMMAS = frozenset(
         "facile",
         "puntuale",
         "curato",
+        "bravo",
     }
 )
 # Words after a negator that make it deny existence ("non c'è", "non ci sono", "non esiste").
