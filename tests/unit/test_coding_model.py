@@ -21,7 +21,9 @@ def frame():
 
 def _training(n_pos: int, n_neg: int) -> pd.DataFrame:
     # "zorblat" is an invented word no rule knows: only the model can learn it means a manager
-    pos = [(f"Il zorblat numero {i} non basta mai", "governance", "GOV_MANAGER") for i in range(n_pos)]
+    pos = [
+        (f"Il zorblat numero {i} non basta mai", "governance", "GOV_MANAGER") for i in range(n_pos)
+    ]
     neg = [(f"Le riunioni del lunedì {i} vanno lisce", "governance", "") for i in range(n_neg)]
     return pd.DataFrame(pos + neg, columns=["text", "theme", "codes"])
 
@@ -38,7 +40,9 @@ def _answers(*texts, theme="governance", question="gov_problems_text"):
 
 def test_model_learns_a_word_no_rule_knows_and_calibrates_with_enough_examples(frame):
     model = train_model(_training(10, 10), frame)
-    probs = model.predict_texts([("Serve uno zorblat", "governance")])[("Serve uno zorblat", "governance")]
+    probs = model.predict_texts([("Serve uno zorblat", "governance")])[
+        ("Serve uno zorblat", "governance")
+    ]
     assert probs["GOV_MANAGER"] > 0.6
     assert model.calibrated("GOV_MANAGER")
     few = train_model(_training(3, 10), frame)
@@ -116,8 +120,8 @@ def test_training_from_decisions_keeps_decided_segments_with_their_codes():
     ]  # fmt: skip
     decisions = pd.DataFrame(
         [
-            {"segment_id": s, "interview_id": "I", "wave": 2011, "district_id": "D", "question": "q",
-             "fingerprint": s, "code_id": c, "value": v, "coder": coder}
+            {"segment_id": s, "interview_id": "I", "wave": 2011, "district_id": "D",
+             "question": "q", "fingerprint": s, "code_id": c, "value": v, "coder": coder}
             for s, c, v, coder in rows
         ]
     )  # fmt: skip

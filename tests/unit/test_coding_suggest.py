@@ -84,7 +84,10 @@ def test_absence_of_a_need_is_the_need(frame):
     # issue 11: "Senza vetrine curate non si vende" says window displays are needed; an
     # earlier test locked in the miss. Training codes are absence codes in the frame.
     codes = [
-        c for c, _, _ in Suggester(frame).suggest_text("Senza vetrine curate non si vende.", "training")
+        c
+        for c, _, _ in Suggester(frame).suggest_text(
+            "Senza vetrine curate non si vende.", "training"
+        )
     ]
     assert codes == ["FOR_VETRINE"]
 

@@ -142,10 +142,19 @@ def wrong_rules(
         wrong = part[[(u, code) not in true for u in part[unit]]]
         if not len(wrong):
             continue
-        quoted = [f"«{e}» in: {text_of[u]}" for u, e in zip(wrong[unit], wrong["evidence"])]
+        quoted = [
+            f"«{e}» in: {text_of[u]}" for u, e in zip(wrong[unit], wrong["evidence"], strict=True)
+        ]
         fired = len(part)
         rows.append(
-            (rule, code, fired, len(wrong), _ratio(fired - len(wrong), fired), " | ".join(quoted[:examples]))
+            (
+                rule,
+                code,
+                fired,
+                len(wrong),
+                _ratio(fired - len(wrong), fired),
+                " | ".join(quoted[:examples]),
+            )
         )
     out = pd.DataFrame(rows, columns=["rule", "code_id", "fired", "wrong", "precision", "examples"])
     return out.sort_values(["wrong", "rule"], ascending=[False, True], ignore_index=True)
@@ -161,9 +170,7 @@ class Evaluation:
     mode: str
 
 
-def predictions(
-    segments: pd.DataFrame, frame: pd.DataFrame, model=None
-) -> dict[str, pd.DataFrame]:
+def predictions(segments: pd.DataFrame, frame: pd.DataFrame, model=None) -> dict[str, pd.DataFrame]:
     """Return the suggestions of each method on ``segments`` (rules always; model if given)."""
     from distretti_survey.coding.suggest import MODEL_ALONE, Suggester
 
@@ -178,7 +185,9 @@ def predictions(
             for code, p in probs.get((seg.text, seg.theme), {}).items()
             if p >= MODEL_ALONE
         ]
-        alone = reduce_codes(pd.DataFrame(rows, columns=["segment_id", "code_id"]), frame, unit="segment_id")
+        alone = reduce_codes(
+            pd.DataFrame(rows, columns=["segment_id", "code_id"]), frame, unit="segment_id"
+        )
         out["modello"] = alone
         out["combinato"] = Suggester(frame, model).suggest(segments)
     else:
@@ -207,8 +216,12 @@ def evaluate(
     wrong = wrong_rules(rules, gold, units, unit=unit) if "rule" in rules.columns else None
     order = ["method"]
     return Evaluation(
-        pd.concat(per_code, ignore_index=True).pipe(lambda d: d[order + [c for c in d if c not in order]]),
-        pd.concat(per_theme, ignore_index=True).pipe(lambda d: d[order + [c for c in d if c not in order]]),
+        pd.concat(per_code, ignore_index=True).pipe(
+            lambda d: d[order + [c for c in d if c not in order]]
+        ),
+        pd.concat(per_theme, ignore_index=True).pipe(
+            lambda d: d[order + [c for c in d if c not in order]]
+        ),
         wrong if wrong is not None else pd.DataFrame(),
         mode,
     )
@@ -234,7 +247,11 @@ def evaluate_wave(
     from distretti_survey.coding.decisions import reconcile
     from distretti_survey.coding.suggest import RULES_AND_MODEL, RULES_ONLY
 
-    final = reconcile(decisions) if len(decisions) else pd.DataFrame(columns=["segment_id", "code_id", "value"])
+    final = (
+        reconcile(decisions)
+        if len(decisions)
+        else pd.DataFrame(columns=["segment_id", "code_id", "value"])
+    )
     units = segments[segments["segment_id"].isin(set(final["segment_id"]))]
     gold = final.loc[final["value"] == 1, ["segment_id", "code_id"]]
     predicted = predictions(units, frame, model)
@@ -243,9 +260,7 @@ def evaluate_wave(
     )
 
 
-def evaluate_answers(
-    answers: pd.DataFrame, frame: pd.DataFrame, *, model=None
-) -> Evaluation:
+def evaluate_answers(answers: pd.DataFrame, frame: pd.DataFrame, *, model=None) -> Evaluation:
     """Score the methods on whole answers with gold codes (the development set).
 
     Each answer is split into segments as in a wave; its suggested codes are the union over its
@@ -267,7 +282,9 @@ def evaluate_answers(
     answer_of = dict(zip(segments["segment_id"], segments["interview_id"], strict=True))
     predicted = {}
     for method, table in predictions(segments, frame, model).items():
-        pairs = pd.DataFrame({"id": table["segment_id"].map(answer_of), "code_id": table["code_id"]})
+        pairs = pd.DataFrame(
+            {"id": table["segment_id"].map(answer_of), "code_id": table["code_id"]}
+        )
         if method == "regole" and "rule" in table.columns:
             predicted["_rules"] = table.assign(id=pairs["id"].to_numpy())
         predicted[method] = reduce_codes(pairs, frame, unit="id")
@@ -280,7 +297,14 @@ def evaluate_answers(
     gold = pd.DataFrame(gold, columns=["id", "code_id"])
     units = answers[["id", "theme", "text"]]
     rules = predicted.pop("_rules")
-    result = evaluate(predicted, gold, units, frame, unit="id", mode=RULES_ONLY if model is None else RULES_AND_MODEL)
+    result = evaluate(
+        predicted,
+        gold,
+        units,
+        frame,
+        unit="id",
+        mode=RULES_ONLY if model is None else RULES_AND_MODEL,
+    )
     wrong = wrong_rules(rules, gold, units, unit="id")
     return Evaluation(result.per_code, result.per_theme, wrong, result.mode)
 

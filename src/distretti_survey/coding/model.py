@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,7 @@ def lemma_terms(text: str) -> list[str]:
     ['mancare', 'il', 'soldo', 'mancare il', 'il soldo']
     """
     lemmas = list(analyse(text).lemmas)
-    return lemmas + [f"{a} {b}" for a, b in zip(lemmas, lemmas[1:], strict=False)]
+    return lemmas + [f"{a} {b}" for a, b in pairwise(lemmas)]
 
 
 @dataclass

@@ -79,8 +79,12 @@ MODEL_ALONE = 0.6
 KEYWORD_GAP = 3
 # Function words are not needed to match a multi-word keyword ("patto di stabilità").
 _STOPWORDS = frozenset(
-    "di a da in con su per tra fra il lo la i gli le l un uno una del dello della dei degli delle"
-    " al allo alla ai agli alle dal dalla dai nel nella nei nelle sul sulla sui e o ed che d".split()
+    re.findall(
+        r"\w+",
+        "di a da in con su per tra fra il lo la i gli le l un uno una del dello della dei degli"
+        " delle al allo alla ai agli alle dal dalla dai nel nella nei nelle sul sulla sui e o ed"
+        " che d",
+    )
 )
 
 
@@ -169,9 +173,9 @@ class _Vocabulary:
         typos = []
         for index, word in enumerate(self._folded):
             limit = max_edits(len(word))
-            if limit and abs(len(word) - len(norm)) <= limit:
-                if Levenshtein.distance(norm, word, score_cutoff=limit) <= limit:
-                    typos.append((index, True))
+            close = limit and abs(len(word) - len(norm)) <= limit
+            if close and Levenshtein.distance(norm, word, score_cutoff=limit) <= limit:
+                typos.append((index, True))
         return tuple(typos)
 
 
@@ -213,7 +217,9 @@ class _Matcher:
             own = _own_cues(analysis, first, last, regex)
             negated, cleared = analysis.governed(range(first, last + 1), own)
             if _counts(self.polarity, negated=negated, cleared=cleared):
-                prefix = "pattern" if kind == "pattern" else "fuzzy" if kind == "fuzzy" else "keyword"
+                prefix = (
+                    "pattern" if kind == "pattern" else "fuzzy" if kind == "fuzzy" else "keyword"
+                )
                 evidence = analysis.quote(first, last)
                 return evidence, f"{prefix}:{rule}", RULE_CONFIDENCE[kind]
         return None
@@ -344,7 +350,7 @@ class Suggester:
         return out
 
     def prune(self, code_ids: list[str]) -> set[str]:
-        """Return the codes to drop: parents of a suggested sub-code, ``none`` codes among others."""
+        """Return the codes to drop: parents of suggested sub-codes, ``none`` codes among others."""
         present = set(code_ids)
         drop = {parent for code in present for parent in self._ancestors.get(code, ())}
         if len(present - drop) > 1:

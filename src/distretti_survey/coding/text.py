@@ -291,7 +291,9 @@ class Analysis:
     def cues_in(self, first: int, last: int) -> frozenset[int]:
         """Return the indices of the negation and absence words from ``first`` to ``last``."""
         return frozenset(
-            t for t in range(first, last + 1) if self.raw[t] in NEGATORS or self.raw[t] in ABSENCE_WORDS
+            t
+            for t in range(first, last + 1)
+            if self.raw[t] in NEGATORS or self.raw[t] in ABSENCE_WORDS
         )
 
     def norm_without(self, first: int, last: int, tokens: frozenset[int]) -> str:
@@ -359,7 +361,9 @@ def _scopes(
     for cue, raw in enumerate(raws):
         if raw not in NEGATORS and raw not in ABSENCE_WORDS:
             continue
-        after = [j for j in range(cue + 1, min(n, cue + 1 + SCOPE_AFTER)) if clauses[j] == clauses[cue]]
+        after = [
+            j for j in range(cue + 1, min(n, cue + 1 + SCOPE_AFTER)) if clauses[j] == clauses[cue]
+        ]
         if any(lemmas[j] in PROBLEM_LEMMAS for j in after[:3]):
             clearing.setdefault(clauses[cue], []).append(cue)  # "nessun problema", "non serve"
             continue
