@@ -240,3 +240,25 @@ def training_from_decisions(segments: pd.DataFrame, decisions: pd.DataFrame) -> 
             "codes": [applied.get(segment, "") for segment in kept["segment_id"]],
         }
     )
+
+
+def model_from_decisions(
+    segments: pd.DataFrame, decisions: pd.DataFrame, frame: pd.DataFrame
+) -> CodeModel | None:
+    """Train a model on the decided segments of earlier waves, or return None if there are none.
+
+    Parameters
+    ----------
+    segments
+        ``segments.csv`` of the earlier waves (the decisions carry no text).
+    decisions
+        Their ``decisions.csv`` (`decisions.DECISION_COLUMNS`).
+    frame
+        The current coding frame.
+
+    Returns
+    -------
+    The model, or None: then `suggest.Suggester` runs the rules alone and says so.
+    """
+    training = training_from_decisions(segments, decisions)
+    return train_model(training, frame) if len(training) else None
