@@ -20,7 +20,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from distretti_survey.coding.text import analyse, normalise
+from distretti_survey.coding.text import lemmatize, normalise
 
 TRAINING_COLUMNS = ("text", "theme", "codes")
 #: Fewest positive examples for a code to get a classifier.
@@ -40,7 +40,7 @@ def lemma_terms(text: str) -> list[str]:
     >>> lemma_terms("Mancano i soldi")
     ['mancare', 'il', 'soldo', 'mancare il', 'il soldo']
     """
-    lemmas = list(analyse(text).lemmas)
+    lemmas = lemmatize(text)
     return lemmas + [f"{a} {b}" for a, b in pairwise(lemmas)]
 
 

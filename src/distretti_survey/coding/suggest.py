@@ -204,6 +204,8 @@ class _Matcher:
         """
         found = []
         for order, keyword in enumerate(self.keywords):
+            if keyword.words[0] not in hits:  # most keywords stop here: one dict lookup
+                continue
             for first, last, typo in _keyword_spans(keyword, hits):
                 kind = "fuzzy" if typo else "keyword" if first == last else "window"
                 found.append((first, last, order, kind, keyword.text, None))

@@ -103,6 +103,7 @@ POSITIVE_LEMMAS = frozenset(
 _EXISTENCE = frozenset({"c", "ci", "e", "è", "sono", "stato", "stati", "esiste", "esistono"})
 
 
+@lru_cache(maxsize=65536)
 def fold(token: str) -> str:
     """Return ``token`` case-folded and without accents.
 
@@ -180,6 +181,17 @@ def lemma(token: str) -> str:
     ('mancare', 'vetrina')
     """
     return fold(_simplemma().lemmatize(token, lang="it"))
+
+
+def lemmatize(text: str) -> list[str]:
+    """Return the folded lemmas of the words of ``text``.
+
+    Examples
+    --------
+    >>> lemmatize("Mancano i soldi")
+    ['mancare', 'il', 'soldo']
+    """
+    return [lemma(match.group().casefold()) for match in _TOKEN_RE.finditer(str(text))]
 
 
 @lru_cache(maxsize=65536)
