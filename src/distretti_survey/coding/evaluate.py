@@ -315,3 +315,18 @@ def as_table(evaluation: Evaluation) -> pd.DataFrame:
         index="theme", columns="method", values=["precision", "recall", "f1"], sort=False
     )
     return wide.round(3).replace({np.nan: None})
+
+
+def quality_tables(evaluation: Evaluation) -> dict[str, pd.DataFrame]:
+    """Return the evaluation as the tables of the coding outputs, keyed by CSV file name.
+
+    ``qualita_suggerimenti_codici.csv`` (per code and method), ``qualita_suggerimenti_temi.csv``
+    (micro per theme and method, with the mode: rules alone or with the model) and
+    ``regole_errate.csv`` (rules that fire where the coders did not apply the code).
+    """
+    per_theme = evaluation.per_theme.assign(mode=evaluation.mode)
+    return {
+        "qualita_suggerimenti_codici.csv": evaluation.per_code.round(4),
+        "qualita_suggerimenti_temi.csv": per_theme.round(4),
+        "regole_errate.csv": evaluation.wrong_rules.round(4),
+    }
