@@ -4,6 +4,13 @@ The frame is plain data (``resources/coding_frame.csv``, embedded as the ``codin
 of the questionnaire). ``keywords`` are ``;``-separated Italian words or phrases matched on
 their stems; ``patterns`` are ``;``-separated regular expressions matched on the normalised
 text (lower case, no accents, no punctuation, single spaces, see `text.normalise`).
+
+The optional column ``polarity`` says how a negation changes a code (see `suggest`): empty
+(a negated mention is not the code: "nessun ritardo"), ``absence`` (the code is a lack, so
+"manca / non c'è / nessun X" IS the code: "non c'è coordinamento"), ``positive`` (something
+achieved: a negated mention is not the code, but "nessun problema" nearby does not clear it),
+``none`` (the code says there is no problem: negations do not apply, and it gives way to any
+other code of its theme).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ COLUMNS = CODING_FRAME_COLUMNS
 THEMES = ("progress", "training", "governance")
 THEME_LABELS = {"progress": "avanzamento", "training": "formazione", "governance": "governance"}
 LABEL = "label::Italiano (it)"
+POLARITIES = ("", "absence", "positive", "none")
 _CODE_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -176,6 +184,17 @@ def validate_frame(frame: pd.DataFrame, *, sheet: str = "coding_frame", file: st
                     f"Espressione regolare non valida: {error}.",
                     "Correggere l'espressione o toglierla.",
                 )
+    if "polarity" in frame.columns:
+        letters["polarity"] = _letter(frame.columns.get_loc("polarity"))
+        for row, value in enumerate(frame["polarity"].str.strip()):
+            if value not in POLARITIES:
+                add(
+                    row,
+                    "polarity",
+                    value,
+                    "Polarità sconosciuta.",
+                    "Usare absence, positive, none oppure lasciare vuoto.",
+                )
     for row, code in enumerate(ids):
         if code and seen.get(code) == row and _in_cycle(code, parents):
             add(
@@ -233,6 +252,7 @@ class Code:
     label: str
     keywords: tuple[str, ...]
     patterns: tuple[str, ...]
+    polarity: str = ""
 
 
 def codes(frame: pd.DataFrame) -> list[Code]:
@@ -246,6 +266,7 @@ def codes(frame: pd.DataFrame) -> list[Code]:
             label=row[LABEL].strip(),
             keywords=tuple(split_rules(row["keywords"])),
             patterns=tuple(split_rules(row["patterns"])),
+            polarity=str(row.get("polarity", "")).strip(),
         )
         for _, row in frame.iterrows()
     ]
