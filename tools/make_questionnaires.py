@@ -32,7 +32,7 @@ SURVEY_COLUMNS = ("type", "name", IT, EN, HINT_IT, HINT_EN, "required", "relevan
 CHOICES_COLUMNS = ("list_name", "name", IT, EN, "score", "role")
 SETTINGS_COLUMNS = ("form_title", "form_id", "version", "wave", "default_language", "synthetic")
 CODING_FRAME_COLUMNS = ("code_id", "theme", "parent", IT, EN, "definition", "use_when",
-                        "not_when", "examples", "keywords", "patterns")  # fmt: skip
+                        "not_when", "examples", "keywords", "patterns", "polarity")  # fmt: skip
 CROSSWALK_COLUMNS = ("kind", "from_wave", "to_wave", "old", "new", "comparable", "note")
 
 LIKERT_HINT = "Leggere le modalità di risposta; «Non so» non va suggerito."

@@ -115,6 +115,7 @@ def _cmd_code(args: argparse.Namespace) -> int:
             f"  {r.file} ({r.coder}): {r.n_rows} righe, {r.n_coded} compilate, "
             f"{r.n_uncoded} non compilate"
         )
+    print(f"Suggerimenti: {c['suggestion_mode']}.")
     if coding.simulated:
         print("Codificatori A e B SIMULATI (dati dimostrativi).")
     print(

@@ -42,6 +42,8 @@ CODING_FRAME_COLUMNS = (
     "keywords",
     "patterns",
 )
+#: How a negation changes a code (coding.frame): empty, absence, positive or none.
+CODING_FRAME_OPTIONAL = ("polarity",)
 REQUIRED_SHEETS = ("survey", "choices", "settings", "coding_frame")
 DEFAULT_LANGUAGE = "Italiano (it)"
 #: Theme of the questions that describe the interview itself, never coded as open answers.

@@ -206,6 +206,42 @@ def _read_earlier(paths: Sequence[str | Path]):
     return pd.concat([read_decisions(p) for p in paths], ignore_index=True) if paths else None
 
 
+def _earlier_model(paths: Sequence[str | Path], earlier: Any, frame: Any):
+    """Train the suggestion model on earlier waves' decisions and the segments beside them.
+
+    ``decisions.csv`` carries no text: the ``segments.csv`` that ``code`` wrote in the same
+    folder does. Without it (or without decisions) the rules run alone, and say so.
+    """
+    import pandas as pd
+
+    from distretti_survey.coding.model import model_from_decisions
+
+    beside = [Path(p).with_name("segments.csv") for p in paths]
+    if earlier is None or not beside or not all(p.is_file() for p in beside):
+        return None
+    segments = pd.concat([pd.read_csv(p, dtype=str, keep_default_na=False) for p in beside])
+    return model_from_decisions(segments, earlier, frame)
+
+
+def _write_quality(coding: Any, inputs: Any, frame: Any, model: Any, out_dir: Path) -> list[Path]:
+    """Write how good the suggestions were against this wave's human decisions, if any."""
+    import pandas as pd
+
+    from distretti_survey.coding.evaluate import evaluate_wave, quality_tables
+    from distretti_survey.csv_io import write_csv
+
+    human = [*inputs.decisions, *([] if inputs.consensus is None else [inputs.consensus])]
+    human = [d for d in human if len(d)]
+    if not human:
+        return []
+    evaluation = evaluate_wave(coding.segments, pd.concat(human), frame, model=model)
+    written = []
+    for name, table in quality_tables(evaluation).items():
+        write_csv(table, out_dir / name)
+        written.append(out_dir / name)
+    return written
+
+
 def code_wave(
     path: str | Path,
     *,
@@ -250,13 +286,16 @@ def code_wave(
     frame = instrument.coding_frame
     answers = ingest.data.open_answers
     inputs = read_coders(split_segments(answers), frame, coders, consensus)
+    earlier = _read_earlier(reuse)
+    model = _earlier_model(reuse, earlier, frame)
     coding = code_answers(
         answers,
         frame,
-        earlier_decisions=_read_earlier(reuse),
+        earlier_decisions=earlier,
         coder_decisions=inputs.decisions,
         consensus=inputs.consensus,
         simulate_seed=seed if simulate else None,
+        model=model,
     )
     findings = Findings([*inputs.findings, *coding.findings])
     coding = dataclasses.replace(coding, findings=findings)
@@ -264,6 +303,7 @@ def code_wave(
     districts = list(ingest.data.interviews["district_id"])
     keep = [*coders, *([consensus] if consensus else [])]
     files = write_coding(coding, frame, out_dir, districts=districts, keep=keep)
+    files += _write_quality(coding, inputs, frame, model, out_dir)
     if export_qdpx:
         files += export_refiqda(answers, coding, frame, out_dir)
     return CodeResult(paths, instrument, ingest, coding, out_dir, tuple(files), inputs.readings)

@@ -9,7 +9,11 @@ import pytest
 from openpyxl import Workbook
 
 from distretti_survey.errors import ConfigError, InputError
-from distretti_survey.instrument import CODING_FRAME_COLUMNS, load_instrument
+from distretti_survey.instrument import (
+    CODING_FRAME_COLUMNS,
+    CODING_FRAME_OPTIONAL,
+    load_instrument,
+)
 
 IT, EN = "label::Italiano (it)", "label::English (en)"
 SURVEY_HEADER = [
@@ -266,7 +270,7 @@ def test_demo_counts(demo):
     assert demo.synthetic is True
     assert demo.version == f"{demo.wave}.1"
     assert demo.languages == ("it", "en")
-    assert list(demo.coding_frame.columns) == list(CODING_FRAME_COLUMNS)
+    assert list(demo.coding_frame.columns) == [*CODING_FRAME_COLUMNS, *CODING_FRAME_OPTIONAL]
 
 
 def test_demo_likert_scores(demo):

@@ -157,6 +157,7 @@ def code_wave(
     agreement = coder_agreement(a, b, frame) if len(a) and len(b) else None
     final = final_codes(suggestions, decisions)
     counts = _counts(open_answers, segments, suggestions, reused, needs, decisions, final)
+    counts["suggestion_mode"] = suggester.mode
     return CodingResult(
         segments,
         suggestions,
