@@ -68,16 +68,24 @@ git-filters: ## Set up the nbstripout git filter for notebooks/*.ipynb (see .git
 	  || echo "Filtro nbstripout non configurato (git config non riuscito)."; \
 	fi
 
+DS := $(BIN)/distretti-survey
+DEMO := data/raw/demo
+INTERIM := data/interim
+
+# The demo's coders A and B filled their workbooks and settled their disagreements by hand
+# (data/raw/demo/<wave>/coding/, written by tools/make_demo_coders.py): the real two-coder flow.
+CODERS = --coder $(DEMO)/$(1)/coding/coder_A.xlsx --coder $(DEMO)/$(1)/coding/coder_B.xlsx \
+  --consensus $(DEMO)/$(1)/coding/disaccordi.xlsx
+
 report: venv ## Run the main job on the demo waves: validate, code, report 2011 and 2012, compare
 	$(DS) registry check
-	$(DS) validate $(DEMO)/2011 --out $(INTERIM)/2011/validate
-	$(DS) code $(DEMO)/2011 --simulate --out $(INTERIM)/2011/coding
-	$(DS) report $(DEMO)/2011 --decisions $(INTERIM)/2011/coding/decisions.csv --jobs 2 --out reports/2011
-	$(DS) validate $(DEMO)/2012 --out $(INTERIM)/2012/validate
-	$(DS) code $(DEMO)/2012 --simulate --reuse $(INTERIM)/2011/coding/decisions.csv --out $(INTERIM)/2012/coding
-	$(DS) report $(DEMO)/2012 --decisions $(INTERIM)/2012/coding/decisions.csv --jobs 2 --out reports/2012
-	$(DS) compare $(DEMO)/2011 $(DEMO)/2012 --decisions $(INTERIM)/2011/coding/decisions.csv \
-	  --decisions $(INTERIM)/2012/coding/decisions.csv --jobs 2 --out reports/confronto_2011_2012
+	$(DS) validate $(DEMO)/2011
+	$(DS) code $(DEMO)/2011 $(call CODERS,2011) --export-qdpx
+	$(DS) report $(DEMO)/2011 --jobs 2
+	$(DS) validate $(DEMO)/2012
+	$(DS) code $(DEMO)/2012 $(call CODERS,2012) --reuse $(INTERIM)/2011/coding/decisions.csv
+	$(DS) report $(DEMO)/2012 --jobs 2
+	$(DS) compare $(DEMO)/2011 $(DEMO)/2012 --jobs 2
 
 lint: venv-dev ## Lint, check formatting (ruff) and the layering of imports (import-linter)
 	$(BIN)/ruff check src tests tools notebooks/*.ipynb
@@ -87,8 +95,9 @@ lint: venv-dev ## Lint, check formatting (ruff) and the layering of imports (imp
 test: lint ## Lint, then run the whole test suite (unit, integration, notebooks)
 	$(BIN)/python -m pytest
 
-bench: venv-dev ## Benchmarks: ratios against a baseline run side by side
+bench: venv-dev ## Benchmarks: ratios against a baseline run side by side; coding P/R/F1
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_coding.py
 
 clean: ## Remove generated outputs (keeps .venv and data/raw)
 	rm -rf reports/*/ data/interim data/processed

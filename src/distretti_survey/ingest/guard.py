@@ -30,6 +30,8 @@ class BookError(Exception):
 SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".zip"}
 #: Files in an input folder that are not interviews.
 NOT_INTERVIEWS = {"questionnaire.xlsx", "questionario.xlsx"}
+#: Folders a wave folder holds besides its files: the interviews, and the coders' workbooks.
+WAVE_FOLDERS = {"interviews", "coding"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def list_inputs(path: Path) -> tuple[list[InputFile], list[Ignored], Path]:
     ignored: list[Ignored] = []
     if folder != path:
         for item in sorted(path.iterdir(), key=lambda p: p.name):
-            if item.name != "interviews" and item.name.lower() not in NOT_INTERVIEWS:
+            if item.name not in WAVE_FOLDERS and item.name.lower() not in NOT_INTERVIEWS:
                 ignored.append(
                     Ignored(
                         display_name(item.name),
