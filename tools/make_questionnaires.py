@@ -30,7 +30,8 @@ SURVEY_COLUMNS = ("type", "name", IT, EN, HINT_IT, HINT_EN, "required", "relevan
                   "constraint", MESSAGE_IT, MESSAGE_EN, "soft_constraint", SOFT_IT, SOFT_EN,
                   "theme", "pii")  # fmt: skip
 CHOICES_COLUMNS = ("list_name", "name", IT, EN, "score", "role")
-SETTINGS_COLUMNS = ("form_title", "form_id", "version", "wave", "default_language", "synthetic")
+SETTINGS_COLUMNS = ("form_title", "form_id", "version", "wave", "default_language", "synthetic",
+                    "organisation", "survey_title", "source")  # fmt: skip
 CODING_FRAME_COLUMNS = ("code_id", "theme", "parent", IT, EN, "definition", "use_when",
                         "not_when", "examples", "keywords", "patterns", "polarity")  # fmt: skip
 CROSSWALK_COLUMNS = ("kind", "from_wave", "to_wave", "old", "new", "comparable", "note")
@@ -134,7 +135,7 @@ SURVEY_2011 = [
     ("decimal", "budget_planned", "Budget previsto (euro)", "Planned budget (euro)", "", ". >= 0",
      "", "Importo in euro, senza simbolo di valuta.", "progress", ""),
     ("decimal", "budget_spent", "Spesa sostenuta finora (euro)", "Spending to date (euro)", "",
-     ". >= 0", "${status} != 'non_avviato'", "Importo in euro già speso o impegnato.",
+     ". >= 0", "", "Importo in euro già speso o impegnato; 0 se non ancora avviato.",
      "progress", ""),
     ("date", "end_planned", "Data di conclusione prevista", "Planned completion date", "", "", "",
      "", "progress", ""),
@@ -369,7 +370,12 @@ def build_questionnaire(wave: int, coding_frame: list[tuple]) -> Workbook:
     _sheet(wb, "survey", SURVEY_COLUMNS, survey_rows(wave))
     _sheet(wb, "choices", CHOICES_COLUMNS, choice_rows(wave))
     title = f"Indagine sui Distretti del Commercio della Provincia di Pavia {wave} (dati sintetici)"
-    settings = [(title, "distretti_pv", f"{wave}.1", wave, "Italiano (it)", "yes")]
+    # Names the report shows (title slide, source line) come from here, not from code.
+    settings = [(title, "distretti_pv", f"{wave}.1", wave, "Italiano (it)", "yes",
+                 "Paviasviluppo - Camera di Commercio di Pavia",
+                 "I Distretti del Commercio della Provincia di Pavia",
+                 "Fonte: indagine Paviasviluppo presso i referenti dei Distretti del Commercio, "
+                 "{wave}")]  # fmt: skip
     _sheet(wb, "settings", SETTINGS_COLUMNS, settings)
     _sheet(wb, "coding_frame", CODING_FRAME_COLUMNS, coding_frame)
     if wave >= 2012:

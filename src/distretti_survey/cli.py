@@ -137,22 +137,29 @@ def _cmd_code(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _progress_printer():
-    """Return a callback printing progress on a terminal, or None when output is not one."""
-    if not sys.stderr.isatty():
-        return None
+class _Progress:
+    """A progress bar for a pipeline step, drawn on a terminal only (``progress``, tqdm)."""
 
-    def show(what: str, done: int, total: int) -> None:
-        print(f"\r  grafici: {done}/{total} ({what})".ljust(60), end="", file=sys.stderr)
-        if done == total:
-            print(file=sys.stderr)
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.bar = None
 
-    return show
+    def __call__(self, what: str, done: int, total: int) -> None:
+        from distretti_survey.progress import progress_bar
+
+        if self.bar is None:
+            self.bar = progress_bar(total, self.description)
+        self.bar.advance(label=what)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from distretti_survey.pipeline import report_wave
 
+    progress = _Progress("grafici")
     result = report_wave(
         args.wave_dir,
         out=args.out,
@@ -160,8 +167,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         registry=args.registry,
         jobs=args.jobs,
         reference_date=args.reference_date,
-        progress=_progress_printer(),
+        progress=progress,
     )
+    progress.close()
     _print_ingest(result.prepared.ingest)
     print(
         f"Report dell'ondata {result.analysis.wave} in {result.out_dir}: "

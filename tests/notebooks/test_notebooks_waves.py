@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_notebooks import ROOT, _check_run, _execute, _images, _shown
+from test_notebooks import _check_run, _execute, _images, _shown, project  # noqa: F401
 
 from distretti_survey.new_wave import create_wave
 
@@ -22,17 +22,16 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def wave_2013(tmp_path_factory) -> Path:
+@pytest.fixture
+def wave_2013(project) -> Path:
+    """A wave 2013 made by ``create_wave`` inside the test's copy of the project."""
     from openpyxl import load_workbook
 
     from distretti_survey.xlsx_io import stable_save
 
-    base = tmp_path_factory.mktemp("ondata")
-    shutil.copytree(ROOT / "data" / "reference", base / "reference")
-    demo = ROOT / "data" / "raw" / "demo" / "2012"
-    wave_dir = base / "2013"
-    create_wave(2013, demo, wave_dir, base / "reference" / "registry.csv")
+    demo = project / "data" / "raw" / "demo" / "2012"
+    wave_dir = project / "data" / "raw" / "2013"
+    create_wave(2013, demo, wave_dir, project / "data" / "reference" / "registry.csv")
     for path in sorted((demo / "interviews").glob("*.xlsx")):
         wb = load_workbook(path)
         for key, value in wb["_meta"].iter_rows(min_col=1, max_col=2):
@@ -42,8 +41,9 @@ def wave_2013(tmp_path_factory) -> Path:
     return wave_dir
 
 
-def test_validation_notebook_on_the_new_wave(wave_2013, tmp_path):
+def test_validation_notebook_on_the_new_wave(project, wave_2013, tmp_path):
     nb = _execute(
+        project,
         "01_acquisizione_e_validazione.ipynb",
         {"wave_dir": str(wave_2013), "out_dir": str(tmp_path)},
     )
@@ -53,9 +53,11 @@ def test_validation_notebook_on_the_new_wave(wave_2013, tmp_path):
     assert "ondata 2013" in _shown(nb)
 
 
-def test_talk_notebook_on_the_new_wave(wave_2013, tmp_path):
+def test_talk_notebook_on_the_new_wave(project, wave_2013, tmp_path):
     nb = _execute(
-        "03_grafici_del_talk.ipynb", {"wave_dir": str(wave_2013), "out_dir": str(tmp_path)}
+        project,
+        "03_grafici_del_talk.ipynb",
+        {"wave_dir": str(wave_2013), "out_dir": str(tmp_path)},
     )
     _check_run(nb)
     shown = _shown(nb)
@@ -65,8 +67,9 @@ def test_talk_notebook_on_the_new_wave(wave_2013, tmp_path):
     assert "2013" in json.dumps(manifest)
 
 
-def test_comparison_notebook_titles_follow_the_waves(wave_2013, tmp_path):
+def test_comparison_notebook_titles_follow_the_waves(project, wave_2013, tmp_path):
     nb = _execute(
+        project,
         "04_confronto_tra_ondate.ipynb",
         {"wave_dirs": ["../data/raw/demo/2012", str(wave_2013)], "out_dir": str(tmp_path)},
     )
