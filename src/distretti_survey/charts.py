@@ -26,16 +26,20 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-SOURCE = "Fonte: indagine Paviasviluppo presso i referenti dei Distretti del Commercio, {wave}"
+#: Neutral source line for data without one of its own (the questionnaire's settings give
+#: the real one: see ``report.names``).
+SOURCE = "Fonte: dati d'indagine, {wave}"
 SYNTHETIC_MARK = "DATI DIMOSTRATIVI"
-STATUS_COLOURS = {  # Okabe-Ito; completed first and strongest, cancelled apart in vermillion
-    "completato": "#009E73",
-    "in_corso": "#0072B2",
-    "in_progettazione": "#56B4E9",
-    "non_avviato": "#BBBBBB",
-    "annullato": "#D55E00",
-    "non_indicato": "#EEEEEE",
+# Okabe-Ito by the role of a status (the ``role`` column of the questionnaire's choices):
+# completed first and strongest, cancelled apart in vermillion, not started grey; the other
+# statuses (under way) take the blues, the one closest to completion darkest.
+ROLE_COLOURS = {
+    "completed": "#009E73",
+    "not_started": "#BBBBBB",
+    "cancelled": "#D55E00",
 }
+OPEN_COLOURS = ("#0072B2", "#56B4E9", "#A6D3F0", "#CDE6F7")
+MISSING_COLOUR = "#EEEEEE"
 # ColorBrewer PuOr, colour-blind safe, with a grey neutral that stays visible on white.
 LIKERT_COLOURS = {
     3: ["#E66101", "#DDDDDD", "#5E3C99"],
@@ -170,42 +174,66 @@ def fit_row_labels(fig: Figure) -> None:
 # --- progress -------------------------------------------------------------------------------
 
 
+def status_order(statuses: Sequence[str], roles: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """Return (status, colour) in stacking order: completed, under way, not started, cancelled.
+
+    ``statuses`` are the codes in questionnaire order; ``roles`` maps a code to its role
+    (``completed``, ``cancelled``, ``not_started``). Statuses without a role are "under way",
+    stacked from the last in the list (closest to completion) to the first; a code outside
+    the list (no status given) comes last, in a light grey.
+    """
+    roles = roles or {}
+    by_role = {role: [s for s in statuses if roles.get(s) == role] for role in ROLE_COLOURS}
+    under_way = [s for s in statuses if s not in roles][::-1]
+    ordered = [(s, ROLE_COLOURS["completed"]) for s in by_role["completed"]]
+    ordered += [(s, OPEN_COLOURS[min(i, 3)]) for i, s in enumerate(under_way)]
+    ordered += [(s, ROLE_COLOURS["not_started"]) for s in by_role["not_started"]]
+    ordered += [(s, ROLE_COLOURS["cancelled"]) for s in by_role["cancelled"]]
+    return ordered
+
+
 def status_chart(
     data: pd.DataFrame,
     *,
     ax: Axes | None = None,
     district_labels: Mapping[str, str] | None = None,
     status_labels: Mapping[str, str] | None = None,
+    status_roles: Mapping[str, str] | None = None,
+    statuses: Sequence[str] | None = None,
     xlabel: str = "Quota degli interventi del distretto",
 ) -> Axes:
     """Draw horizontal stacked bars of intervention status per district.
 
-    ``data`` is ``indicators.status_counts(..., by="district_id")``. Districts are sorted by
-    share completed (highest on top); each label carries the number of interventions.
+    ``data`` is ``indicators.status_counts(..., by="district_id")``; ``statuses`` are the
+    status codes of the questionnaire in order and ``status_roles`` their roles (which one is
+    "completed", "cancelled", "not started"). Districts are sorted by share completed
+    (highest on top); each label carries the number of interventions.
     """
     with style_context():
         ax = _axes(ax)
         shares = data.pivot(index="district_id", columns="status", values="share").fillna(0.0)
         n = data.groupby("district_id")["n"].first()
-        completed = shares.get("completato", pd.Series(0.0, index=shares.index))
+        known = list(statuses) if statuses is not None else list(dict.fromkeys(data["status"]))
+        ordered = [(s, c) for s, c in status_order(known, status_roles) if s in shares.columns]
+        ordered += [(s, MISSING_COLOUR) for s in shares.columns if s not in dict(ordered)]
+        done = [s for s, _ in ordered if (status_roles or {}).get(s) == "completed"]
+        completed = shares[done].sum(axis=1) if done else pd.Series(0.0, index=shares.index)
         names = pd.Series({d: _label(d, district_labels) for d in shares.index})
         order = (
             pd.DataFrame({"c": completed, "name": names})
             .sort_values(["c", "name"], ascending=[False, True], kind="stable")
             .index
         )
-        statuses = [s for s in STATUS_COLOURS if s in shares.columns]
-        statuses += [s for s in data["status"].unique() if s not in statuses]
         y = np.arange(len(order))[::-1]
         left = np.zeros(len(order))
-        for status in statuses:
+        for status, colour in ordered:
             width = shares.loc[order, status].to_numpy() * 100
             ax.barh(
                 y,
                 width,
                 left=left,
                 height=0.72,
-                color=STATUS_COLOURS.get(status, "#999999"),
+                color=colour,
                 label=_label(status, status_labels),
                 edgecolor="white",
                 linewidth=0.8,
@@ -217,7 +245,7 @@ def status_chart(
         _percent_axis(ax)
         ax.set_xlabel(f"{xlabel} (tra parentesi: n. interventi)", loc="right")
         ax.tick_params(axis="y", length=0)
-        _top_legend(ax, len(statuses))
+        _top_legend(ax, len(ordered))
         _row_labels(ax, y, [f"{names[d]} ({n[d]})" for d in order])
     return ax
 
@@ -228,11 +256,13 @@ def budget_chart(
     ax: Axes | None = None,
     district_labels: Mapping[str, str] | None = None,
     xlabel: str = "Budget speso sul budget previsto",
+    threshold: int = 5,
 ) -> Axes:
     """Draw a dot plot of budget realisation per district, with 100% marked.
 
     ``data`` is ``indicators.budget_realisation(...)``. Districts without usable amounts are
-    listed at the bottom with "n.d."; hollow dots mark small bases.
+    listed at the bottom with "n.d."; hollow dots mark small bases (``small_base``, fewer
+    than ``threshold`` interventions counted, the threshold the data were flagged with).
     """
     from matplotlib.lines import Line2D
 
@@ -283,7 +313,7 @@ def budget_chart(
                 linestyle="",
                 markersize=10,
                 color=BAR_COLOUR,
-                label="5 interventi o più con importi",
+                label=f"{threshold} interventi o più con importi",
             ),
             Line2D(
                 [],
@@ -294,7 +324,7 @@ def budget_chart(
                 markerfacecolor="white",
                 markeredgecolor=BAR_COLOUR,
                 markeredgewidth=2,
-                label="meno di 5 interventi",
+                label=f"meno di {threshold} interventi",
             ),
             Line2D([], [], color=MUTED, linestyle="--", label="100% = budget previsto"),
         ]
@@ -363,6 +393,41 @@ def governance_problems_chart(data: pd.DataFrame, **kwargs: object) -> Axes:
     kwargs.setdefault("xlabel", "Distretti che segnalano il problema")
     kwargs.setdefault("colour", "#D55E00")
     return ranked_bars(data, key="code_id", **kwargs)
+
+
+def paired_rankings(
+    data: tuple[pd.DataFrame, pd.DataFrame],
+    *,
+    ax: Sequence[Axes] | None = None,
+    titles: tuple[str, str] = ("Domanda a scelta multipla", "Risposte aperte codificate"),
+    keys: tuple[str, str] = ("option", "code_id"),
+    labels: tuple[Mapping[str, str] | None, Mapping[str, str] | None] = (None, None),
+    colours: tuple[str, str] = (BAR_COLOUR, "#D55E00"),
+    xlabel: str = "Distretti",
+    wrap_width: int = 24,
+) -> Sequence[Axes]:
+    """Draw two k-of-N rankings side by side: a closed question and the coded open answers.
+
+    When both measure the same thing (governance problems, training topics) neither is
+    shown alone: the audience sees both, each with its base, on the same scale.
+    ``ax`` is a pair of Axes (``new_figure(1, 2)``).
+    """
+    with style_context():
+        axes = list(ax) if ax is not None else list(new_figure(1, 2)[1])
+        for axis, frame, title, key, names, colour in zip(
+            axes, data, titles, keys, labels, colours, strict=True
+        ):
+            ranked_bars(
+                frame,
+                ax=axis,
+                key=key,
+                option_labels=names,
+                xlabel=xlabel,
+                colour=colour,
+                wrap_width=wrap_width,
+            )
+            axis.set_title(title, loc="left")
+    return axes
 
 
 def topic_heatmap(
@@ -441,19 +506,25 @@ def likert_chart(
     item_labels: Mapping[str, str] | None = None,
     value_labels: Mapping[str, str] | None = None,
     wrap_width: int = 30,
+    apart_order: Sequence[str] = (),
 ) -> Axes:
     """Draw diverging stacked bars for Likert items, neutral centred, "non so" apart.
 
     ``data`` is ``indicators.likert_distribution``; percentages are of all answers to the
     item (``n``, shown in each label), so a bar and its "non so" block add up to 100%.
-    The answers kept apart are drawn as a separate block right of a dotted line.
+    The answers kept apart are drawn as a separate block right of a dotted line, in the
+    order of ``apart_order`` ("don't know" first, from the questionnaire's roles), so each
+    keeps the same grey in every chart.
     """
     with style_context():
         ax = _axes(ax)
         items = list(dict.fromkeys(data["item"]))
         scale = list(dict.fromkeys(data.loc[~data["apart"], "value"]))
-        # "non so" first, so it keeps the same grey in every chart.
-        apart = sorted(dict.fromkeys(data.loc[data["apart"], "value"]), key=lambda v: v != "non_so")
+        rank = {code: i for i, code in enumerate(apart_order)}
+        apart = sorted(
+            dict.fromkeys(data.loc[data["apart"], "value"]),
+            key=lambda v: (rank.get(v, len(rank)), v),
+        )
         share = data.pivot(index="item", columns="value", values="share").fillna(0.0) * 100
         n = data.groupby("item")["n"].first()
         colours = LIKERT_COLOURS.get(len(scale)) or [BAR_COLOUR] * len(scale)
@@ -573,9 +644,9 @@ def dumbbell_chart(
 # --- finishing and saving -------------------------------------------------------------------
 
 
-def source_line(wave: int | str) -> str:
-    """Return the Italian source line for a survey wave."""
-    return SOURCE.format(wave=wave)
+def source_line(wave: int | str, template: str = SOURCE) -> str:
+    """Return the Italian source line for a survey wave (``{wave}`` in ``template``)."""
+    return template.format(wave=wave)
 
 
 def finish_figure(fig: Figure, *, title: str, source: str | int, synthetic: bool) -> Figure:

@@ -146,7 +146,9 @@ def _encode(
         if any(isinstance(c, str) for c in cats) or any(isinstance(v, str) for v in observed):
             cats = [str(c) for c in cats]
             values = values.copy()
-            values[~missing] = np.array([*map(str, values[~missing].tolist()), None], dtype=object)[:-1]
+            values[~missing] = np.array([*map(str, values[~missing].tolist()), None], dtype=object)[
+                :-1
+            ]
             observed = [str(v) for v in observed]
         known = set(cats)
         unknown = [v for v in observed if v not in known]

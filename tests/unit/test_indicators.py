@@ -133,9 +133,7 @@ def test_behind_schedule_at_each_interview_date():
     frame = _interventions()
     # D01 interviewed in April: its in_corso intervention (end 2011-09-30) is not yet late;
     # D03 interviewed in December: late (end 2011-11-30); D02 without a date: not judged.
-    dates = pd.Series(
-        {"ID01": "2011-04-15", "ID02": None, "ID03": "2011-12-15"}, dtype=object
-    )
+    dates = pd.Series({"ID01": "2011-04-15", "ID02": None, "ID03": "2011-12-15"}, dtype=object)
     out = ind.behind_schedule(frame, interview_dates=dates).set_index("district_id")
     assert out["behind"].to_dict() == {"D01": 0, "D02": 0, "D03": 1}
     assert out.loc["D02", "n_undated"] == 2

@@ -26,12 +26,32 @@ class FigureSpec:
     theme: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    ncols: int = 1
+
+
+def _paired(analysis: WaveAnalysis, closed: str, coded: str, labels: str) -> dict[str, Any]:
+    lab = analysis.labels
+    return {
+        "labels": (lab[labels], lab["code"]),
+        "titles": ("Domanda a scelta multipla", "Risposte aperte codificate"),
+    }
 
 
 def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
-    """Return the figures of a wave's talk in presentation order."""
+    """Return the figures of a wave's talk in presentation order, each note with its base."""
+    from distretti_survey.report.narrative import coding_note, response_text
+
     ind, lab = analysis.indicators, analysis.labels
     n = analysis.key_figures["n_districts"]
+    respondents = f"{n} distretti intervistati"
+    coded = f"Risposte aperte codificate; base: {respondents}. {coding_note(analysis)}"
+    paired = (
+        f"Base: {respondents}. A sinistra la domanda a scelta multipla, a destra le risposte "
+        f"aperte codificate. {coding_note(analysis)}"
+    )
+    budget = analysis.table
+    budget = budget[budget["indicator"].eq("budget_realisation") & budget["district_id"].eq("")]
+    roles = analysis.notes["status_roles"]
     specs = [
         FigureSpec(
             "01_stato_interventi",
@@ -39,8 +59,14 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             ind["status_by_district"],
             "Stato di attuazione degli interventi, per distretto",
             "progress",
-            {"district_labels": lab["district"], "status_labels": lab["status"]},
-            f"Base: {analysis.key_figures['n_interventions']} interventi di {n} distretti",
+            {
+                "district_labels": lab["district"],
+                "status_labels": lab["status"],
+                "status_roles": roles["roles"],
+                "statuses": roles["order"],
+            },
+            f"Base: {analysis.key_figures['n_interventions']} interventi programmati dei "
+            f"{response_text(analysis)}",
         ),
         FigureSpec(
             "02_budget",
@@ -48,8 +74,8 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             ind["budget_by_district"],
             "Budget speso sul budget previsto, per distretto",
             "progress",
-            {"district_labels": lab["district"]},
-            "Base: interventi con budget previsto e speso indicati",
+            {"district_labels": lab["district"], "threshold": analysis.notes["threshold"]},
+            f"Base: {budget.iloc[0]['base']}; non avviati senza importo speso contati come 0",
         ),
         FigureSpec(
             "03_difficolta_avanzamento",
@@ -63,16 +89,17 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
                 "xlabel": "Distretti che citano il tema",
                 "colour": "#E69F00",
             },
-            f"Risposte aperte codificate; base: {n} distretti",
+            coded,
         ),
         FigureSpec(
             "04_temi_formazione",
-            "training_needs_chart",
-            ind["training_topics"],
-            "Temi di formazione richiesti per gli operatori",
+            "paired_rankings",
+            (ind["training_topics"], ind["coded_training"]),
+            "Temi di formazione richiesti: domanda chiusa e risposte aperte",
             "training",
-            {"option_labels": lab["training_topics"]},
-            f"Base: {n} distretti",
+            {**_paired(analysis, "training_topics", "coded_training", "training_topics")},
+            paired,
+            ncols=2,
         ),
         FigureSpec(
             "05_matrice_temi",
@@ -81,7 +108,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             "Temi di formazione richiesti, distretto per distretto",
             "training",
             {"district_labels": lab["district"], "topic_labels": lab["training_topics"]},
-            f"Base: {n} distretti",
+            f"Base: {respondents}",
         ),
         FigureSpec(
             "06_likert_formazione",
@@ -89,8 +116,14 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             ind["training_likert"],
             "Consapevolezza e partecipazione degli operatori",
             "training",
-            {"item_labels": lab["question"], "value_labels": lab["likert_value"], "wrap_width": 40},
-            "Quote sul totale delle risposte; «non so» a parte",
+            {
+                "item_labels": lab["question"],
+                "value_labels": lab["likert_value"],
+                "wrap_width": 40,
+                "apart_order": analysis.notes["apart_order"],
+            },
+            "Quote su tutte le risposte alla domanda (n accanto a ogni domanda); «non so» a "
+            "parte. Le quote sulle sole risposte valutate, con la loro base, sono in tabella",
         ),
         FigureSpec(
             "07_formati",
@@ -103,7 +136,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
                 "xlabel": "Distretti che indicano il formato",
                 "colour": "#009E73",
             },
-            f"Base: {n} distretti",
+            f"Base: {respondents}",
         ),
         FigureSpec(
             "08_likert_governance",
@@ -111,32 +144,41 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             ind["governance_likert"],
             "Come funziona il partenariato del distretto",
             "governance",
-            {"item_labels": lab["question"], "value_labels": lab["likert_value"], "wrap_width": 40},
-            "Quote sul totale delle risposte; «non so» e «non applicabile» a parte",
+            {
+                "item_labels": lab["question"],
+                "value_labels": lab["likert_value"],
+                "wrap_width": 40,
+                "apart_order": analysis.notes["apart_order"],
+            },
+            "Quote su tutte le risposte alla domanda (n accanto a ogni domanda); «non so» e "
+            "«non applicabile» a parte. Le quote sulle sole risposte valutate sono in tabella",
         ),
         FigureSpec(
             "09_criticita_governance",
-            "governance_problems_chart",
-            ind["coded_governance"],
-            "Criticità di governance citate dai referenti",
+            "paired_rankings",
+            (ind["governance_closed"], ind["coded_governance"]),
+            "Criticità di governance: domanda chiusa e risposte aperte",
             "governance",
-            {"option_labels": lab["code"]},
-            f"Risposte aperte codificate; base: {n} distretti",
+            {**_paired(analysis, "governance_closed", "coded_governance", "gov_problems")},
+            paired,
+            ncols=2,
         ),
     ]
     return specs
 
 
-def render_figure(spec: FigureSpec, out_dir: Path, wave: int | str, synthetic: bool) -> list[Path]:
+def render_figure(
+    spec: FigureSpec, out_dir: Path, wave: int | str, synthetic: bool, source: str | None = None
+) -> list[Path]:
     """Draw one figure, add title, source and demo mark, and save it as PNG and SVG."""
     import matplotlib.pyplot as plt
 
     from distretti_survey import charts
 
-    fig, ax = charts.new_figure()
+    fig, ax = charts.new_figure(1, spec.ncols)
     getattr(charts, spec.chart)(spec.data, ax=ax, **spec.kwargs)
     charts.finish_figure(
-        fig, title=spec.title, source=charts.source_line(wave), synthetic=synthetic
+        fig, title=spec.title, source=source or charts.source_line(wave), synthetic=synthetic
     )
     paths = charts.save_figure(fig, out_dir / spec.stem, formats=("png", "svg"))
     plt.close(fig)
@@ -151,13 +193,17 @@ def render_figures(
     synthetic: bool,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
+    source: str | None = None,
 ) -> dict[str, list[Path]]:
-    """Render every figure, with ``jobs`` processes; return stem -> files, in spec order."""
+    """Render every figure, with ``jobs`` processes; return stem -> files, in spec order.
+
+    ``source`` is the source line under every figure (from the questionnaire's settings).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     done: dict[str, list[Path]] = {}
     if jobs <= 1:
         for spec in specs:
-            done[spec.stem] = render_figure(spec, out_dir, wave, synthetic)
+            done[spec.stem] = render_figure(spec, out_dir, wave, synthetic, source)
             if progress:
                 progress(spec.stem)
     else:
@@ -168,7 +214,7 @@ def render_figures(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
-                pool.submit(render_figure, spec, out_dir, wave, synthetic): spec.stem
+                pool.submit(render_figure, spec, out_dir, wave, synthetic, source): spec.stem
                 for spec in specs
             }
             for future in as_completed(futures):
