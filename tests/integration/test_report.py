@@ -10,7 +10,7 @@ import pytest
 
 from distretti_survey.manifest import scan_for_strings
 from distretti_survey.report.build import build_report, prepare_wave
-from distretti_survey.report.compare import ALL, compare
+from distretti_survey.report.compare import ALL, PANEL, compare
 
 pytestmark = pytest.mark.integration
 
@@ -99,11 +99,11 @@ def test_key_figures_match_the_tidy_tables(report, wave_2011):
 
 
 def test_comparison_handles_the_crosswalk(wave_2011, wave_2012):
-    comparison = compare([wave_2012, wave_2011])  # any order: sorted by wave
+    comparison = compare([wave_2012, wave_2011], allow_unreviewed=True)  # sorted by wave
     assert comparison.waves == (2011, 2012)
     values = comparison.values
     # The renamed question is compared under its 2011 id, with values in both waves.
-    renamed = values[(values["item"] == "training_awareness") & (values["district_id"] == ALL)]
+    renamed = values[(values["item"] == "training_awareness") & (values["district_id"] == PANEL)]
     assert renamed[[2011, 2012]].notna().all(axis=None)
     assert "training_awareness_operators" not in set(values["item"])
     # The reworded question and the added option are left out, with the reason.
@@ -111,14 +111,15 @@ def test_comparison_handles_the_crosswalk(wave_2011, wave_2012):
     assert "non comparabile" in excluded["gov_manager"]
     assert "aggiunta" in excluded["temi_formazione/sostenibilita_ambientale"]
     assert not {"gov_manager", "sostenibilita_ambientale"} & set(values["item"])
-    # The new district is present in 2012 only.
+    # The new district is new in the registry, not a district "not interviewed in 2011".
     presence = comparison.presence.set_index("district_id")
-    assert presence.loc["D19", "note"] == "presente solo nell'ondata 2012"
-    assert (presence.drop(index="D19")["note"] == "").all()
+    assert presence.loc["D19", "note"] == "distretto nuovo dall'ondata 2012"
+    assert presence.loc["D19", "status"] == "nuovo"
+    assert (presence.drop(index="D19")["status"] == "panel").all()
 
 
 def test_comparison_change_per_district_from_the_raw_tables(wave_2011, wave_2012):
-    comparison = compare([wave_2011, wave_2012])
+    comparison = compare([wave_2011, wave_2012], allow_unreviewed=True)
     values = comparison.values.set_index(["indicator", "district_id"])
     for wave in (wave_2011, wave_2012):
         table = wave.ingest.data.interventions

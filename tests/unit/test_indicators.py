@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from distretti_survey import headline
 from distretti_survey import indicators as ind
 from distretti_survey.errors import InputError
 
@@ -291,7 +292,7 @@ def test_profile_and_key_figures():
     interviews = _interviews().assign(
         interview_date=pd.to_datetime(["2011-12-01", "2011-12-01", "2011-12-01"])
     )
-    figures = ind.key_figures(interviews, _interventions(), _districts())
+    figures = headline.key_figures(interviews, _interventions(), _districts())
     assert figures == {
         "n_registry": 3,
         "n_districts": 3,
@@ -312,7 +313,7 @@ def test_profile_and_key_figures():
         "n_undated": 0,
     }
     assert all(type(v) in (int, float, str, dict, list) for v in figures.values())
-    fewer = ind.key_figures(interviews.iloc[:2], _interventions(), _districts())
+    fewer = headline.key_figures(interviews.iloc[:2], _interventions(), _districts())
     assert (fewer["n_districts"], fewer["n_registry"]) == (2, 3)
     assert fewer["not_interviewed"] == ["D03"]
 

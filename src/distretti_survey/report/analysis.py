@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from distretti_survey import headline
 from distretti_survey import indicators as ind
 from distretti_survey.coding.outputs import code_frequencies, illustrative_quotes, roll_up
 from distretti_survey.findings import Finding, Findings
@@ -165,7 +166,7 @@ def _indicators(instrument, data, codes, districts, roles, t, reference) -> dict
         return ind.option_ranking(data.multi, interviews, question=question, threshold=t, **kw)
 
     out = {
-        "response": ind.response(interviews, districts),
+        "response": headline.response(interviews, districts),
         "status_overall": ind.status_counts(interventions, statuses=statuses, threshold=t),
         "status_by_district": ind.status_counts(
             interventions, by="district_id", statuses=statuses, threshold=t
@@ -270,7 +271,7 @@ def analyse_wave(
         )
     quotes = illustrative_quotes(final, segments, frame, quote_district_ok=ok)
     types = dict(zip(districts["district_id"], districts["type"], strict=True))
-    key = ind.key_figures(
+    key = headline.key_figures(
         interviews,
         interventions,
         districts,
