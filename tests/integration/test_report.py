@@ -129,3 +129,49 @@ def test_comparison_change_per_district_from_the_raw_tables(wave_2011, wave_2012
     row = values.loc[("completamento", "D07")]
     assert row["change"] == pytest.approx(row[2012] - row[2011])
     assert pd.isna(values.loc[("completamento", "D19"), 2011])
+
+
+def test_comparison_is_on_the_panel_with_its_bases_stated(wave_2011, wave_2012):
+    """Recomputed here: completion of the districts interviewed in both waves, and of all."""
+    comparison = compare([wave_2011, wave_2012], allow_unreviewed=True)
+    values = comparison.values.set_index(["indicator", "item", "district_id"])
+    both = set(wave_2011.ingest.data.interviews["district_id"]) & set(
+        wave_2012.ingest.data.interviews["district_id"]
+    )
+    for wave in (wave_2011, wave_2012):
+        table = wave.ingest.data.interventions
+        panel = table[table["district_id"].isin(both)]
+        year = wave.instrument.wave
+        assert values.loc[("completamento", "", PANEL), year] == pytest.approx(
+            (panel["status"] == "completato").mean()
+        )
+        assert values.loc[("completamento", "", ALL), year] == pytest.approx(
+            (table["status"] == "completato").mean()
+        )
+    n_2011 = wave_2011.ingest.data.interviews["district_id"].nunique()
+    n_2012 = wave_2012.ingest.data.interviews["district_id"].nunique()
+    assert values.loc[("completamento", "", ALL), "bases"] == f"{n_2011} -> {n_2012} distretti"
+    assert values.loc[("completamento", "", PANEL), "bases"] == (
+        f"{len(both)} -> {len(both)} distretti"
+    )
+    assert {2011, 2012} == set(comparison.coding)
+
+
+def test_comparison_refuses_unreviewed_codes_unless_allowed(wave_2011, wave_2012):
+    from distretti_survey.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="non rivisti"):
+        compare([wave_2011, wave_2012])
+
+
+def test_comparison_tables_write_changes_in_percentage_points(wave_2011, wave_2012):
+    from distretti_survey.report.compare_outputs import comparison_labels, comparison_tables
+
+    comparison = compare([wave_2011, wave_2012], allow_unreviewed=True)
+    table = comparison_tables(comparison, comparison_labels([wave_2011, wave_2012]))[0]
+    changes = table.frame["Variazione 2011-2012"].dropna()
+    assert changes.str.fullmatch(r"[+-]\d+,\d p\.p\.|n\.d\.").all()
+    assert table.frame["Base (distretti per ondata)"].str.endswith("distretti").all()
+    row = comparison.values.iloc[0]
+    expected = f"{(row[2012] - row[2011]) * 100:+.1f} p.p.".replace(".", ",", 1)
+    assert table.frame["Variazione 2011-2012"].iloc[0] == expected

@@ -290,6 +290,12 @@ def analyse_wave(
         "n_codes_by_source": final["source"].value_counts().sort_index().to_dict(),
         "status_roles": roles,
         "apart_order": apart_order(instrument),
+        "none_options": sorted(
+            code
+            for question in ("training_topics", "gov_problems")
+            for code, role in choice_roles(instrument, _list_of(instrument, question)).items()
+            if role == "none"
+        ),
     }
     table = indicator_table(indicators, key, labels, coding, threshold=threshold)
     return WaveAnalysis(

@@ -29,11 +29,16 @@ class FigureSpec:
     ncols: int = 1
 
 
-def _paired(analysis: WaveAnalysis, closed: str, coded: str, labels: str) -> dict[str, Any]:
+def _paired(analysis: WaveAnalysis, labels: str) -> dict[str, Any]:
+    """Keyword arguments of a closed-vs-coded chart; the coded panel says what it rests on."""
+    flag = analysis.coding.flag
     lab = analysis.labels
     return {
         "labels": (lab[labels], lab["code"]),
-        "titles": ("Domanda a scelta multipla", "Risposte aperte codificate"),
+        "titles": (
+            "Domanda a scelta multipla",
+            "Risposte aperte codificate" + (f"\n({flag})" if flag else ""),
+        ),
     }
 
 
@@ -86,7 +91,8 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             {
                 "key": "code_id",
                 "option_labels": lab["code"],
-                "xlabel": "Distretti che citano il tema",
+                "xlabel": "Distretti che citano il tema"
+                + (f" ({analysis.coding.flag})" if analysis.coding.flag else ""),
                 "colour": "#E69F00",
             },
             coded,
@@ -97,7 +103,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             (ind["training_topics"], ind["coded_training"]),
             "Temi di formazione richiesti: domanda chiusa e risposte aperte",
             "training",
-            {**_paired(analysis, "training_topics", "coded_training", "training_topics")},
+            _paired(analysis, "training_topics"),
             paired,
             ncols=2,
         ),
@@ -159,7 +165,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             (ind["governance_closed"], ind["coded_governance"]),
             "Criticità di governance: domanda chiusa e risposte aperte",
             "governance",
-            {**_paired(analysis, "governance_closed", "coded_governance", "gov_problems")},
+            _paired(analysis, "gov_problems"),
             paired,
             ncols=2,
         ),

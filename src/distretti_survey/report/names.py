@@ -19,7 +19,7 @@ from typing import Any
 SETTINGS_KEYS = ("organisation", "survey_title", "source")
 DEFAULT_SOURCE = "Fonte: {survey_title}, {wave}"
 #: Roles of the ``choices`` sheet the report understands.
-ROLES = ("completed", "cancelled", "not_started", "dont_know", "not_applicable")
+ROLES = ("completed", "cancelled", "not_started", "dont_know", "not_applicable", "none")
 #: Only for questionnaires without a ``role`` column: the codes of the demo lists 2011-2012.
 LEGACY_ROLES = {
     "completato": "completed",
@@ -27,6 +27,7 @@ LEGACY_ROLES = {
     "non_avviato": "not_started",
     "non_so": "dont_know",
     "non_applicabile": "not_applicable",
+    "nessuno": "none",
 }
 
 

@@ -127,23 +127,42 @@ def late_text(analysis: WaveAnalysis) -> tuple[str, str]:
 
 
 def key_figures(analysis: WaveAnalysis) -> list[tuple[str, str]]:
-    """Return the (big number, text) pairs of the key-figures slide."""
+    """Return the (big number, text) pairs of the key-figures slide.
+
+    Six figures in two rows of three; the long texts (budget base, names of the districts
+    not interviewed) sit in the bottom row, where a longer label has room below it.
+    """
     k = analysis.key_figures
     types = ", ".join(f"{n} {t}" for t, n in sorted(k["n_by_type"].items()))
     reply = _row(analysis, "districts_interviewed")
-    response = response_text(analysis).split("; ", 1)
-    missing = f"; {response[1]}" if len(response) > 1 else ""
     done = _row(analysis, "interventions_completed_share")
+    budget = _row(analysis, "budget_realisation")
+    left_out = _row(analysis, "budget_left_out")
+    n_left, n_all = int(left_out.numerator), int(left_out.denominator)
+    counted = f"su {n_all - n_left} di {n_all} interventi"
+    if n_left:
+        counted += f"; {n_left} senza importo speso esclusi"
+    late_n, late_sentence = late_text(analysis)
+    response = analysis.indicators["response"]
+    missing = response.loc[response["in_registry"] & ~response["interviewed"], "district_name"]
+    last = (
+        (str(len(missing)), "non intervistati: " + "; ".join(map(str, missing)))
+        if len(missing)
+        else (str(k["n_comuni"]), "comuni dei distretti intervistati")
+    )
     return [
         (
             f"{int(reply.numerator)} di {int(reply.denominator)}",
-            f"distretti intervistati ({types}){missing}",
+            f"distretti intervistati ({types})",
         ),
-        (str(k["n_comuni"]), "comuni dei distretti intervistati"),
         (str(int(_row(analysis, "interventions_planned").value)), "interventi programmati"),
         (pct(done.value), f"interventi completati ({int(done.numerator)})"),
-        budget_text(analysis),
-        late_text(analysis),
+        (
+            pct(budget.value),
+            f"del budget previsto ({euro(budget.denominator)}) già speso, {counted}",
+        ),
+        (late_n, late_sentence),
+        last,
     ]
 
 
@@ -182,19 +201,24 @@ def closed_and_coded(
     """
     lab = analysis.labels
     n = analysis.key_figures["n_districts"]
+    none = set(analysis.notes.get("none_options", ()))
     parts = []
     for name, frame, key, labels in (
         ("nella domanda a scelta multipla", analysis.indicators[closed], "option", closed_labels),
         ("nelle risposte aperte codificate", analysis.indicators[coded], "code_id", "code"),
     ):
-        first, k = _top(frame, key, "k", lab[labels])
+        # "No problem" is an answer, not an item of the ranking: stated apart.
+        nothing = frame[frame[key].isin(none)]
+        first, k = _top(frame[~frame[key].isin(none)], key, "k", lab[labels])
         if not first:
             parts.append(f"{name} nessuna risposta")
             continue
         tied = " e «" in first
-        parts.append(
-            f"{name} {what[tied]} {first} ({k} di {n} distretti{' ciascuno' if tied else ''})"
-        )
+        text = f"{name} {what[tied]} {first} ({k} di {n} distretti{' ciascuno' if tied else ''}"
+        for row in nothing.itertuples(index=False):
+            code = getattr(row, key)
+            text += f"; «{lab[labels].get(code, code)}»: {row.k} di {n}"
+        parts.append(text + ")")
     flag = analysis.coding.flag
     return "; ".join(parts) + (f" ({flag})" if flag else "")
 
