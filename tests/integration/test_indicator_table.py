@@ -253,3 +253,21 @@ def test_indicator_csv_has_the_columns_and_is_byte_stable(hand, tmp_path):
         "gov_problem_share",
         "coded_mentions",
     } <= set(read["indicator"])
+
+
+def test_charts_read_their_rankings_from_the_indicator_table(hand):
+    from distretti_survey.report.figures import figure_specs
+
+    analysis = hand[0]
+    specs = {spec.stem: spec for spec in figure_specs(analysis)}
+    closed, coded = specs["09_criticita_governance"].data
+    for frame, indicator in ((closed, "gov_problem_share"), (coded, "coded_mentions")):
+        key = "option" if indicator == "gov_problem_share" else "code_id"
+        for row in frame.itertuples(index=False):
+            table_row = lookup(analysis.table, indicator, getattr(row, key))
+            assert (row.k, row.n) == (table_row["numerator"], table_row["denominator"])
+    assert list(frame["k"]) == sorted(frame["k"], reverse=True)
+    budget = specs["02_budget"].data.set_index("district_id")["realisation"]
+    assert budget["D01"] == pytest.approx(
+        lookup(analysis.table, "budget_realisation", "", "D01")["value"]
+    )

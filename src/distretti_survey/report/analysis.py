@@ -113,6 +113,32 @@ def apart_order(instrument: Instrument) -> list[str]:
     return sorted(found, key=lambda c: (found[c], c))
 
 
+def none_options(instrument: Instrument) -> list[str]:
+    """Return the options meaning "none" (no problem, no need) of the closed questions."""
+    return sorted(
+        code
+        for question in ("training_topics", "gov_problems")
+        for code, role in choice_roles(instrument, _list_of(instrument, question)).items()
+        if role == "none"
+    )
+
+
+def _quotes(
+    final: pd.DataFrame, segments: pd.DataFrame, frame: pd.DataFrame, interviews: pd.DataFrame
+) -> pd.DataFrame:
+    """Pick the quotes, naming the district only where the referent allowed it."""
+    ok = {}
+    if "quote_district_ok" in interviews:
+        ok = dict(
+            zip(
+                interviews["interview_id"],
+                interviews["quote_district_ok"].astype(str).eq("si"),
+                strict=True,
+            )
+        )
+    return illustrative_quotes(final, segments, frame, quote_district_ok=ok)
+
+
 def interview_codes(final: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """Return one row per (interview, question, code), parents of applied codes included."""
     rolled = roll_up(final, frame)
@@ -212,6 +238,22 @@ def _indicators(instrument, data, codes, districts, roles, t, reference) -> dict
     return out
 
 
+def _key_figures(data: Any, districts, roles, late: pd.DataFrame, reference: str) -> dict:
+    key = headline.key_figures(
+        data.interviews,
+        data.interventions,
+        districts,
+        completed=roles["completed"],
+        not_started=roles["not_started"],
+        open_statuses=roles["open"],
+    )
+    if reference:  # one date for every intervention: the headline follows it
+        key.update(
+            n_behind=int(late["behind"].sum()), n_districts_behind=int((late["behind"] > 0).sum())
+        )
+    return key
+
+
 def analyse_wave(
     instrument: Instrument,
     data: Any,
@@ -260,44 +302,18 @@ def analyse_wave(
         indicators["agreement"] = agreement
     coding = coding or coding_status(final, agreement)
 
-    ok = {}
-    if "quote_district_ok" in interviews:
-        ok = dict(
-            zip(
-                interviews["interview_id"],
-                interviews["quote_district_ok"].astype(str).eq("si"),
-                strict=True,
-            )
-        )
-    quotes = illustrative_quotes(final, segments, frame, quote_district_ok=ok)
+    quotes = _quotes(final, segments, frame, interviews)
     types = dict(zip(districts["district_id"], districts["type"], strict=True))
-    key = headline.key_figures(
-        interviews,
-        interventions,
-        districts,
-        completed=roles["completed"],
-        not_started=roles["not_started"],
-        open_statuses=roles["open"],
-    )
-    if reference:  # one date for every intervention: the headline follows it
-        late = indicators["behind_schedule"]
-        key.update(
-            n_behind=int(late["behind"].sum()), n_districts_behind=int((late["behind"] > 0).sum())
-        )
+    key = _key_figures(data, districts, roles, indicators["behind_schedule"], reference)
     labels = _labels(instrument, districts, frame)
     notes = {
         "threshold": threshold,
         "n_codes_by_source": final["source"].value_counts().sort_index().to_dict(),
         "status_roles": roles,
         "apart_order": apart_order(instrument),
-        "none_options": sorted(
-            code
-            for question in ("training_topics", "gov_problems")
-            for code, role in choice_roles(instrument, _list_of(instrument, question)).items()
-            if role == "none"
-        ),
+        "none_options": none_options(instrument),
     }
-    table = indicator_table(indicators, key, labels, coding, threshold=threshold)
+    table = indicator_table(indicators, key, coding, threshold=threshold)
     return WaveAnalysis(
         wave=instrument.wave,
         synthetic=instrument.synthetic,

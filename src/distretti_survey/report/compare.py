@@ -192,6 +192,30 @@ def _check_coding(status: dict[int, CodingStatus], allow_unreviewed: bool) -> No
         )
 
 
+def _crosswalks(prepared: list[Any], findings: Findings) -> tuple[list, list, list]:
+    """Build the crosswalk of each later wave; return them, the items left out, the rows."""
+    excluded, handled, crosswalks = [], [], []
+    for before, after in itertools.pairwise(prepared):
+        source = f"{after.wave_dir.name}/questionnaire.xlsx"
+        crosswalk, found = build_crosswalk(
+            after.instrument.crosswalk, before.instrument, after.instrument, file=source
+        )
+        findings.extend(found)
+        if found.has_errors:
+            raise ConfigError(
+                f"Crosswalk {source} non valido: "
+                + "; ".join(f"{f.cell} {f.message}" for f in found.errors)
+            )
+        crosswalks.append(crosswalk)
+        excluded.append(
+            crosswalk.excluded().assign(waves=f"{before.instrument.wave}-{after.instrument.wave}")
+        )
+        rows = crosswalk.rows.copy()
+        rows["esito"] = [_handled(kind) for kind in rows["kind"]]
+        handled.append(rows)
+    return crosswalks, excluded, handled
+
+
 def compare(
     prepared: list[Any],
     *,
@@ -225,26 +249,7 @@ def compare(
     status = _coding_of(prepared, coding)
     _check_coding(status, allow_unreviewed)
     findings = Findings()
-    excluded, handled, crosswalks = [], [], []
-    for before, after in itertools.pairwise(prepared):
-        source = f"{after.wave_dir.name}/questionnaire.xlsx"
-        crosswalk, found = build_crosswalk(
-            after.instrument.crosswalk, before.instrument, after.instrument, file=source
-        )
-        findings.extend(found)
-        if found.has_errors:
-            raise ConfigError(
-                f"Crosswalk {source} non valido: "
-                + "; ".join(f"{f.cell} {f.message}" for f in found.errors)
-            )
-        crosswalks.append(crosswalk)
-        excluded.append(
-            crosswalk.excluded().assign(waves=f"{before.instrument.wave}-{after.instrument.wave}")
-        )
-        rows = crosswalk.rows.copy()
-        rows["esito"] = [_handled(kind) for kind in rows["kind"]]
-        handled.append(rows)
-
+    crosswalks, excluded, handled = _crosswalks(prepared, findings)
     recode: dict[str, dict[str, str]] = {}
     for crosswalk in crosswalks:
         for list_name, options in crosswalk.recode.items():

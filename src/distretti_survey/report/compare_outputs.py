@@ -184,6 +184,31 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     ]
 
 
+def comparison_key_figures(comparison: Comparison) -> list[tuple[str, str]]:
+    """Return the key figures of the comparison: changes on the panel, districts by status."""
+    first, last = comparison.waves[0], comparison.waves[-1]
+    overall = comparison.values[
+        (comparison.values["district_id"] == PANEL)
+        & comparison.values["indicator"].isin(["completamento", "realizzazione_budget"])
+    ]
+    key = [
+        (
+            f"{pct(row[first])} → {pct(row[last])}",
+            f"{INDICATOR_LABELS[row['indicator']]} ({pp(row['change'])}; stessi {row['bases']})",
+        )
+        for _, row in overall.iterrows()
+    ]
+    presence = comparison.presence
+    for status, text in (
+        ("panel", "distretti intervistati in tutte le ondate (base dei confronti)"),
+        ("non intervistato", "distretti del registro non intervistati in un'ondata"),
+        ("nuovo", "distretti nuovi nel registro"),
+        ("soppresso", "distretti soppressi"),
+    ):
+        key.append((str(int((presence["status"] == status).sum())), text))
+    return key
+
+
 def write_comparison(
     comparison: Comparison, prepared: list[Any], out_dir: str | Path, *, jobs: int = 1
 ) -> list[Path]:
@@ -209,25 +234,7 @@ def write_comparison(
     tables = comparison_tables(comparison, labels)
     xlsx = write_tables_xlsx(tables, out / "confronto.xlsx", synthetic=synthetic)
     first, last = comparison.waves[0], comparison.waves[-1]
-    overall = comparison.values[
-        (comparison.values["district_id"] == PANEL)
-        & comparison.values["indicator"].isin(["completamento", "realizzazione_budget"])
-    ]
-    key = [
-        (
-            f"{pct(row[first])} → {pct(row[last])}",
-            f"{INDICATOR_LABELS[row['indicator']]} ({pp(row['change'])}; stessi {row['bases']})",
-        )
-        for _, row in overall.iterrows()
-    ]
-    presence = comparison.presence
-    for status, text in (
-        ("panel", "distretti intervistati in tutte le ondate (base dei confronti)"),
-        ("non intervistato", "distretti del registro non intervistati in un'ondata"),
-        ("nuovo", "distretti nuovi nel registro"),
-        ("soppresso", "distretti soppressi"),
-    ):
-        key.append((str(int((presence["status"] == status).sum())), text))
+    key = comparison_key_figures(comparison)
     key.append((str(len(comparison.excluded)), "voci escluse dal confronto (vedi tabelle)"))
     title = f"{names.survey_title}: confronto tra le ondate {first} e {last}"
     coding_notes = [

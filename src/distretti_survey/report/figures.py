@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from distretti_survey.report.analysis import WaveAnalysis
 
 
@@ -44,11 +46,19 @@ def _paired(analysis: WaveAnalysis, labels: str) -> dict[str, Any]:
 
 def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
     """Return the figures of a wave's talk in presentation order, each note with its base."""
+    # Over 80 lines on purpose: one declarative list of the nine figures, read top to bottom
+    # as the talk is given; splitting it would scatter the order of the slides.
+    from distretti_survey.report.indicator_table import districts_from_table, ranking_from_table
     from distretti_survey.report.narrative import coding_note, response_text
 
-    ind, lab = analysis.indicators, analysis.labels
+    ind, lab, table = analysis.indicators, analysis.labels, analysis.table
     n = analysis.key_figures["n_districts"]
     respondents = f"{n} distretti intervistati"
+
+    def ranked(indicator: str, frame: str, key: str = "option") -> pd.DataFrame:
+        """The ranking of a chart, read from the indicator table (the order of ``frame``)."""
+        return ranking_from_table(table, indicator, list(ind[frame][key]), key)
+
     coded = f"Risposte aperte codificate; base: {respondents}. {coding_note(analysis)}"
     paired = (
         f"Base: {respondents}. A sinistra la domanda a scelta multipla, a destra le risposte "
@@ -76,7 +86,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
         FigureSpec(
             "02_budget",
             "budget_chart",
-            ind["budget_by_district"],
+            districts_from_table(table, "budget_realisation", "realisation"),
             "Budget speso sul budget previsto, per distretto",
             "progress",
             {"district_labels": lab["district"], "threshold": analysis.notes["threshold"]},
@@ -85,7 +95,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
         FigureSpec(
             "03_difficolta_avanzamento",
             "ranked_bars",
-            ind["coded_progress"],
+            ranked("coded_mentions", "coded_progress", "code_id"),
             "Avanzamento dei programmi: temi citati dai referenti",
             "progress",
             {
@@ -100,7 +110,10 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
         FigureSpec(
             "04_temi_formazione",
             "paired_rankings",
-            (ind["training_topics"], ind["coded_training"]),
+            (
+                ranked("training_topic_share", "training_topics"),
+                ranked("coded_mentions", "coded_training", "code_id"),
+            ),
             "Temi di formazione richiesti: domanda chiusa e risposte aperte",
             "training",
             _paired(analysis, "training_topics"),
@@ -134,7 +147,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
         FigureSpec(
             "07_formati",
             "ranked_bars",
-            ind["training_formats"],
+            ranked("training_format_share", "training_formats"),
             "Formati di formazione preferiti",
             "training",
             {
@@ -162,7 +175,10 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
         FigureSpec(
             "09_criticita_governance",
             "paired_rankings",
-            (ind["governance_closed"], ind["coded_governance"]),
+            (
+                ranked("gov_problem_share", "governance_closed"),
+                ranked("coded_mentions", "coded_governance", "code_id"),
+            ),
             "Criticità di governance: domanda chiusa e risposte aperte",
             "governance",
             _paired(analysis, "gov_problems"),

@@ -126,10 +126,9 @@ def _response_rows(ind: Mapping[str, pd.DataFrame]) -> list[pd.DataFrame]:
     ]
 
 
-def _progress_rows(ind: Mapping[str, pd.DataFrame], key: dict, t: int) -> list[pd.DataFrame]:
+def _planned_rows(ind: Mapping[str, pd.DataFrame], key: dict) -> list[pd.DataFrame]:
     k = key["n_districts"]
     rows = []
-    status = ind["status_overall"]
     counts = ind["status_by_district"].groupby("district_id", sort=True)["count"].sum()
     planned = pd.DataFrame({"district_id": counts.index, "n": counts.to_numpy()})
     rows.append(
@@ -155,6 +154,13 @@ def _progress_rows(ind: Mapping[str, pd.DataFrame], key: dict, t: int) -> list[p
             n_districts=1,
         )
     )
+    return rows
+
+
+def _progress_rows(ind: Mapping[str, pd.DataFrame], key: dict, t: int) -> list[pd.DataFrame]:
+    k = key["n_districts"]
+    rows = _planned_rows(ind, key)
+    status = ind["status_overall"]
     common = {"value": "share", "numerator": "count", "denominator": "n", "unit": SHARE}
     rows.append(
         _frame(
@@ -484,12 +490,7 @@ def _coded_rows(ind: Mapping[str, pd.DataFrame], coding: Any, t: int) -> list[pd
 
 
 def indicator_table(
-    ind: Mapping[str, pd.DataFrame],
-    key: dict[str, Any],
-    labels: Mapping[str, Mapping[str, str]],
-    coding: Any,
-    *,
-    threshold: int,
+    ind: Mapping[str, pd.DataFrame], key: dict[str, Any], coding: Any, *, threshold: int
 ) -> pd.DataFrame:
     """Return every number of a wave's talk as one long table (``COLUMNS``).
 
@@ -499,14 +500,11 @@ def indicator_table(
         The indicator frames of ``analysis`` (``response``, ``status_overall``, ...).
     key
         ``indicators.key_figures`` of the wave.
-    labels
-        Not used for the values (ids stay codes); kept for the signature of outputs.
     coding
         ``CodingStatus``: its flag goes on every coded figure.
     threshold
         Bases below it are flagged.
     """
-    del labels  # ids, not labels: the table is for machines and spreadsheets
     parts = [
         *_response_rows(ind),
         *_progress_rows(ind, key, threshold),
@@ -540,6 +538,41 @@ def lookup(table: pd.DataFrame, indicator: str, item: str = "", district_id: str
     if len(rows) != 1:
         raise KeyError(f"{indicator} / {item!r} / {district_id!r}: {len(rows)} righe")
     return rows.iloc[0]
+
+
+def ranking_from_table(
+    table: pd.DataFrame, indicator: str, items: list[str], key: str = "option"
+) -> pd.DataFrame:
+    """Return the "k of N" ranking a chart draws, read back from the indicator table.
+
+    Rows are the wave-level rows of ``indicator`` for ``items``, most districts first (ties
+    in the order of ``items``), with the columns the charts take: ``key, k, n, share,
+    small_base``.
+    """
+    rows = table[table["indicator"].eq(indicator) & table["district_id"].eq("")]
+    rows = rows.set_index("item").reindex(items)
+    out = pd.DataFrame(
+        {
+            key: items,
+            "k": rows["numerator"].fillna(0).astype("int64").to_numpy(),
+            "n": rows["denominator"].fillna(0).astype("int64").to_numpy(),
+            "share": rows["value"].to_numpy(dtype="float64"),
+            "small_base": rows["flag"].fillna("").str.contains("base ridotta").to_numpy(),
+        }
+    )
+    return out.sort_values("k", ascending=False, kind="stable", ignore_index=True)
+
+
+def districts_from_table(table: pd.DataFrame, indicator: str, value: str) -> pd.DataFrame:
+    """Return the per-district rows of ``indicator``: ``district_id``, ``value``, ``small_base``."""
+    rows = table[table["indicator"].eq(indicator) & table["district_id"].ne("")]
+    return pd.DataFrame(
+        {
+            "district_id": rows["district_id"].to_numpy(),
+            value: rows["value"].to_numpy(dtype="float64"),
+            "small_base": rows["flag"].str.contains("base ridotta").to_numpy(),
+        }
+    )
 
 
 def write_indicator_csv(table: pd.DataFrame, path: str | Path) -> Path:
