@@ -42,13 +42,16 @@ def _html_text(path) -> str:
 
 
 def _deck_text(path) -> list[str]:
-    """Return the text of each slide (its text boxes joined by new lines)."""
+    """Return the text of each slide (its text boxes and speaker notes, one per line)."""
     from pptx import Presentation
 
-    return [
-        "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
-        for slide in Presentation(path).slides
-    ]
+    texts = []
+    for slide in Presentation(path).slides:
+        parts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+        if slide.has_notes_slide:  # chart slides keep their title and base in the notes
+            parts.append(slide.notes_slide.notes_text_frame.text)
+        texts.append("\n".join(parts))
+    return texts
 
 
 def _printed_shares(table: pd.DataFrame) -> dict[int, set[str]]:

@@ -100,3 +100,36 @@ def test_coding_status_says_what_the_codes_rest_on(tmp_path):
     assert simulated_beside(decisions) is False  # nothing beside it
     (tmp_path / "counts.json").write_text('{"simulated_coders": true}', encoding="utf-8")
     assert simulated_beside(decisions) is True
+
+
+def test_presence_names_not_interviewed_new_and_dissolved_apart():
+    from types import SimpleNamespace
+
+    from distretti_survey.report.compare import _presence
+
+    def wave(year, registry, interviewed):
+        return SimpleNamespace(
+            instrument=SimpleNamespace(wave=year),
+            districts=pd.DataFrame(
+                {"district_id": registry, "district_name": [f"N{d}" for d in registry]}
+            ),
+            ingest=SimpleNamespace(
+                data=SimpleNamespace(interviews=pd.DataFrame({"district_id": interviewed}))
+            ),
+        )
+
+    presence = _presence(
+        [
+            wave(2011, ["D01", "D02", "D03"], ["D01", "D02", "D03"]),
+            wave(2012, ["D01", "D02", "D04"], ["D01", "D04"]),
+        ]
+    ).set_index("district_id")
+    assert presence["status"].to_dict() == {
+        "D01": "panel",
+        "D02": "non intervistato",
+        "D03": "soppresso",
+        "D04": "nuovo",
+    }
+    assert presence.loc["D02", "note"] == "non intervistato nell'ondata 2012"
+    assert presence.loc["D03", "note"] == "distretto soppresso dopo l'ondata 2011"
+    assert presence.loc["D04", "note"] == "distretto nuovo dall'ondata 2012"

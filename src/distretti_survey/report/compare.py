@@ -35,6 +35,11 @@ from distretti_survey.report.coding_status import CodingStatus, coding_status, s
 
 ALL = "TUTTI"
 PANEL = "PANEL"
+BASE_UNITS = {
+    "completamento": "interventi",
+    "realizzazione_budget": "interventi con importi",
+    "giudizio_positivo": "risposte valutate",
+}
 GROUP_LABELS = {
     PANEL: "distretti intervistati in tutte le ondate",
     ALL: "tutti i distretti intervistati in ciascuna ondata",
@@ -290,9 +295,17 @@ def _wide(long: pd.DataFrame, waves: tuple[int, ...]) -> pd.DataFrame:
     wide = wide.join(bases).reset_index()
     wide.columns.name = None
     wide["change"] = wide[waves[-1]] - wide[waves[0]]
+    counts = long.set_index(keys)["n"].unstack("wave").reindex(columns=list(waves))
+    counts = counts.reindex(pd.MultiIndex.from_frame(wide[keys[:-1]])).to_numpy()
+    groups = wide["district_id"].isin([PANEL, ALL]).to_numpy()
+    unit = wide["indicator"].map(BASE_UNITS).fillna("casi").to_numpy()
     wide["bases"] = [
-        " -> ".join("–" if pd.isna(n) else str(int(n)) for n in row) + " distretti"
-        for row in wide[[f"n_{w}" for w in waves]].to_numpy()
+        # A group states its districts; one district states what its share is of.
+        " -> ".join("–" if pd.isna(n) else str(int(n)) for n in (row if group else count))
+        + (" distretti" if group else f" {what}")
+        for row, count, group, what in zip(
+            wide[[f"n_{w}" for w in waves]].to_numpy(), counts, groups, unit, strict=True
+        )
     ]
     order = {name: i for i, name in enumerate(INDICATOR_LABELS)}
     group = {PANEL: "0", ALL: "1"}

@@ -117,7 +117,12 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     )
     change = f"Variazione {waves[0]}-{waves[-1]}"
     values[change] = values["change"].map(pp)
-    shown = values[["Indicatore", "Voce", "Distretti", *waves, change, "bases"]].rename(
+    coded = "; ".join(
+        f"{wave}: {status.flag or 'codici rivisti da due codificatori'}"
+        for wave, status in comparison.coding.items()
+    )
+    values["Nota"] = values["indicator"].map(lambda i: coded if i == "criticita_codificata" else "")
+    shown = values[["Indicatore", "Voce", "Distretti", *waves, change, "bases", "Nota"]].rename(
         columns={"bases": "Base (distretti per ondata)"}
     )
     formats = {c: PCT for c in waves}
