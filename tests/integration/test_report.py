@@ -154,6 +154,11 @@ def test_comparison_is_on_the_panel_with_its_bases_stated(wave_2011, wave_2012):
     assert values.loc[("completamento", "", PANEL), "bases"] == (
         f"{len(both)} -> {len(both)} distretti"
     )
+    d07 = [
+        len(w.ingest.data.interventions.query("district_id == 'D07'"))
+        for w in (wave_2011, wave_2012)
+    ]
+    assert values.loc[("completamento", "", "D07"), "bases"] == f"{d07[0]} -> {d07[1]} interventi"
     assert {2011, 2012} == set(comparison.coding)
 
 
@@ -169,9 +174,13 @@ def test_comparison_tables_write_changes_in_percentage_points(wave_2011, wave_20
 
     comparison = compare([wave_2011, wave_2012], allow_unreviewed=True)
     table = comparison_tables(comparison, comparison_labels([wave_2011, wave_2012]))[0]
+    # the base column is named for districts; a district's own row counts its interventions
     changes = table.frame["Variazione 2011-2012"].dropna()
     assert changes.str.fullmatch(r"[+-]\d+,\d p\.p\.|n\.d\.").all()
-    assert table.frame["Base (distretti per ondata)"].str.endswith("distretti").all()
+    bases = table.frame["Base per ondata"]
+    assert bases.str.fullmatch(
+        r"(\d+|–) -> (\d+|–) (distretti|interventi.*|risposte valutate)"
+    ).all()
     row = comparison.values.iloc[0]
     expected = f"{(row[2012] - row[2011]) * 100:+.1f} p.p.".replace(".", ",", 1)
     assert table.frame["Variazione 2011-2012"].iloc[0] == expected

@@ -123,7 +123,7 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     )
     values["Nota"] = values["indicator"].map(lambda i: coded if i == "criticita_codificata" else "")
     shown = values[["Indicatore", "Voce", "Distretti", *waves, change, "bases", "Nota"]].rename(
-        columns={"bases": "Base (distretti per ondata)"}
+        columns={"bases": "Base per ondata"}
     )
     formats = {c: PCT for c in waves}
     presence = comparison.presence.rename(
