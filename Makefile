@@ -43,9 +43,10 @@ report: venv ## Run the main job on the demo waves: validate, code, report 2011 
 	$(DS) compare $(DEMO)/2011 $(DEMO)/2012 --decisions $(INTERIM)/2011/coding/decisions.csv \
 	  --decisions $(INTERIM)/2012/coding/decisions.csv --jobs 2 --out reports/confronto_2011_2012
 
-lint: venv-dev ## Lint and check formatting with ruff
+lint: venv-dev ## Lint, check formatting (ruff) and the layering of imports (import-linter)
 	$(BIN)/ruff check src tests tools notebooks/*.ipynb
 	$(BIN)/ruff format --check src tests tools notebooks/*.ipynb
+	$(BIN)/lint-imports
 
 test: lint ## Lint, then run the whole test suite (unit, integration, notebooks)
 	$(BIN)/python -m pytest

@@ -1,7 +1,9 @@
 """Command line: ``distretti-survey SUBCOMMAND ...``; the only layer that prints and exits.
 
-User mistakes (``DistrettiError``) end with a one-line Italian message and a non-zero exit
-code, never a traceback. Stages are imported inside each command so ``--help`` stays fast.
+Each subcommand parses its arguments, calls one function of ``pipeline``, prints the result and
+picks the exit code: 0 done, 1 done with errors in the data, 2 input missing or unreadable. User
+mistakes (``DistrettiError``) end with a one-line Italian message, never a traceback. The
+pipeline is imported inside each command so ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -14,75 +16,48 @@ from distretti_survey import __version__
 from distretti_survey.errors import DistrettiError
 
 
+def _print_findings(findings, limit: int) -> None:
+    for finding in findings.errors[:limit]:
+        print("  " + finding.one_line())
+
+
 def _cmd_registry_check(args: argparse.Namespace) -> int:
+    from distretti_survey.locate import find_registry
     from distretti_survey.registry import load_registry
     from distretti_survey.registry_check import check_registry, registry_summary
 
-    registry = load_registry(args.file)
+    registry = load_registry(find_registry(args.file))
     findings = check_registry(registry)
-    summary = registry_summary(registry)
     print(f"Registro: {registry.path}")
     print("ondata  tipo    distretti  comuni")
-    for row in summary.itertuples():
+    for row in registry_summary(registry).itertuples():
         print(f"{row.wave:<7} {row.type:<7} {row.districts:>9} {row.comuni:>7}")
     for finding in findings:
         print(finding.one_line())
-    n_err, n_warn = len(findings.errors), len(findings.warnings)
-    print(f"Controlli: {n_err} errori, {n_warn} avvisi.")
+    print(f"Controlli: {len(findings.errors)} errori, {len(findings.warnings)} avvisi.")
     return 1 if findings.has_errors else 0
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from distretti_survey.instrument import load_instrument
-    from distretti_survey.registry import load_registry
-    from distretti_survey.templates import build_templates
+    from distretti_survey.pipeline import make_templates
 
-    instrument = load_instrument(_find_questionnaire(args.wave_dir, None))
-    districts = load_registry(args.registry).districts(instrument.wave)
-    if args.district:
-        districts = districts[districts["district_id"].isin(args.district)]
-    paths = build_templates(instrument, districts, args.out, master=args.master)
+    result = make_templates(
+        args.wave_dir,
+        args.out,
+        districts=args.district or (),
+        master=args.master,
+        registry=args.registry,
+    )
+    ins = result.instrument
     print(
-        f"Questionario {instrument.form_id} versione {instrument.version}, ondata "
-        f"{instrument.wave}: {len(paths)} cartelle di lavoro in {args.out}"
+        f"Questionario {ins.form_id} versione {ins.version}, ondata {ins.wave}: "
+        f"{len(result.files)} cartelle di lavoro in {result.out_dir}"
     )
     return 0
 
 
-def _find_questionnaire(path: str, explicit: str | None):
-    """Return the questionnaire for PATH: explicit, beside the data, or in a parent folder."""
-    from pathlib import Path
-
-    from distretti_survey.errors import InputError
-
-    if explicit:
-        return Path(explicit)
-    start = Path(path)
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents[:2]):
-        if (candidate / "questionnaire.xlsx").is_file():
-            return candidate / "questionnaire.xlsx"
-    raise InputError(
-        f"Nessun questionnaire.xlsx accanto a {path}: indicarlo con --questionnaire FILE."
-    )
-
-
-def _default_out(kind: str, wave: int | None) -> str:
-    return f"data/interim/{wave or 'ondata'}/{kind}"
-
-
-def _read(args: argparse.Namespace):
-    from distretti_survey.ingest import read_wave
-    from distretti_survey.instrument import load_instrument
-    from distretti_survey.registry import load_registry
-
-    instrument = load_instrument(_find_questionnaire(args.path, args.questionnaire))
-    registry = load_registry(args.registry)
-    return instrument, read_wave(args.path, instrument, registry)
-
-
-def _print_ingest(result) -> None:
-    acc = result.accounting
+def _print_ingest(ingest) -> None:
+    acc = ingest.accounting
     print(
         f"File letti: {len(acc.files)} (non leggibili: {len(acc.files_failed)}); interviste "
         f"lette: {acc.read}, accettate: {len(acc.accepted)}, scartate: {len(acc.rejected)}."
@@ -93,58 +68,36 @@ def _print_ingest(result) -> None:
         print(f"Righe o file senza risposte (non sono interviste): {len(acc.blank_rows)}.")
         for blank in acc.blank_rows:
             print(f"  senza risposte: {blank.where()} ({blank.district_id})")
-    print(
-        f"Problemi: {len(result.findings.errors)} errori, {len(result.findings.warnings)} avvisi."
-    )
+    findings = ingest.findings
+    print(f"Problemi: {len(findings.errors)} errori, {len(findings.warnings)} avvisi.")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from distretti_survey.ingest import write_outputs
+    from distretti_survey.pipeline import validate_wave
 
-    instrument, result = _read(args)
-    out = args.out or _default_out("validate", instrument.wave)
-    write_outputs(result, out)
-    _print_ingest(result)
-    for finding in result.findings.errors[: args.show]:
-        print("  " + finding.one_line())
-    print(f"Rapporto completo: {out}/findings.xlsx e {out}/findings.csv")
-    return 1 if result.findings.has_errors else 0
+    result = validate_wave(
+        args.path, out=args.out, questionnaire=args.questionnaire, registry=args.registry
+    )
+    _print_ingest(result.ingest)
+    _print_findings(result.findings, args.show)
+    print(f"Rapporto completo: {result.out_dir}/findings.xlsx e {result.out_dir}/findings.csv")
+    return result.exit_code
 
 
 def _cmd_code(args: argparse.Namespace) -> int:
-    import pandas as pd
+    from distretti_survey.pipeline import code_wave
 
-    from distretti_survey.coding.run import code_wave, read_decisions, write_coding
-    from distretti_survey.coding.suggest import split_segments
-    from distretti_survey.coding.workbooks import read_coder_workbook
-    from distretti_survey.errors import DistrettiError
-    from distretti_survey.findings import Findings
-
-    instrument, result = _read(args)
-    if args.simulate and not instrument.synthetic:
-        raise DistrettiError(
-            "--simulate è ammesso solo su dati dimostrativi (settings: synthetic = yes): "
-            "i codificatori simulati non sostituiscono quelli reali."
-        )
-    frame = instrument.coding_frame
-    out = args.out or _default_out("coding", instrument.wave)
-    earlier = None
-    if args.reuse:
-        earlier = pd.concat([read_decisions(p) for p in args.reuse], ignore_index=True)
-    segments = split_segments(result.data.open_answers)
-    coder_decisions, findings = [], Findings()
-    for path in args.coder or ():
-        decisions, found = read_coder_workbook(path, segments, frame)
-        coder_decisions.append(decisions)
-        findings.extend(found)
-    coding = code_wave(
-        result.data.open_answers,
-        frame,
-        earlier_decisions=earlier,
-        coder_decisions=coder_decisions,
-        simulate_seed=args.seed if args.simulate else None,
+    result = code_wave(
+        args.path,
+        out=args.out,
+        questionnaire=args.questionnaire,
+        registry=args.registry,
+        reuse=args.reuse or (),
+        coders=args.coder or (),
+        simulate=args.simulate,
+        seed=args.seed,
     )
-    write_coding(coding, frame, out, districts=list(result.data.interviews["district_id"]))
+    coding = result.coding
     c = coding.counts
     print(
         f"Risposte aperte: {c['answers']}, segmenti: {c['segments']}, suggerimenti: "
@@ -162,117 +115,103 @@ def _cmd_code(args: argparse.Namespace) -> int:
             f"Accordo tra codificatori: {len(agreement)} codici con alfa definita, alfa "
             f"mediana {agreement['krippendorff_alpha'].median():.3f}."
         )
-    for finding in findings:
+    for finding in result.findings:
         print("  " + finding.one_line())
-    print(f"Risultati in {out}")
-    return 1 if findings.has_errors else 0
+    print(f"Risultati in {result.out_dir}")
+    return result.exit_code
 
 
-def _progress_printer(total: int):
-    """Return a callback printing rendering progress, only on a terminal."""
+def _progress_printer():
+    """Return a callback printing progress on a terminal, or None when output is not one."""
     if not sys.stderr.isatty():
         return None
-    done = []
 
-    def show(stem: str) -> None:
-        done.append(stem)
-        print(f"\r  grafici: {len(done)}/{total} ({stem})".ljust(60), end="", file=sys.stderr)
-        if len(done) == total:
+    def show(what: str, done: int, total: int) -> None:
+        print(f"\r  grafici: {done}/{total} ({what})".ljust(60), end="", file=sys.stderr)
+        if done == total:
             print(file=sys.stderr)
 
     return show
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from distretti_survey.registry import load_registry
-    from distretti_survey.report.build import build_report, prepare_wave
+    from distretti_survey.pipeline import report_wave
 
-    prepared = prepare_wave(
-        args.wave_dir, registry=load_registry(args.registry), decisions=args.decisions
-    )
-    out = args.out or f"reports/{prepared.instrument.wave}"
-    _print_ingest(prepared.ingest)
-    result = build_report(
-        prepared,
-        out,
+    result = report_wave(
+        args.wave_dir,
+        out=args.out,
+        decisions=args.decisions,
+        registry=args.registry,
         jobs=args.jobs,
         reference_date=args.reference_date,
-        progress=_progress_printer(9),
+        progress=_progress_printer(),
     )
+    _print_ingest(result.prepared.ingest)
     print(
-        f"Report dell'ondata {result.analysis.wave} in {out}: {len(result.outputs)} file "
-        f"(grafici PNG e SVG, tabelle.xlsx, presentazione.pptx, report.html) e manifest.json."
+        f"Report dell'ondata {result.analysis.wave} in {result.out_dir}: "
+        f"{len(result.outputs)} file (grafici PNG e SVG, tabelle.xlsx, presentazione.pptx, "
+        "report.html) e manifest.json."
     )
+    used = result.prepared.decisions
+    print(f"Codici delle risposte aperte: {used or 'suggerimenti automatici non rivisti'}.")
     if result.analysis.synthetic:
         print("DATI DIMOSTRATIVI: ogni risultato lo dichiara.")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from distretti_survey.registry import load_registry
-    from distretti_survey.report.build import prepare_wave
-    from distretti_survey.report.compare import compare
-    from distretti_survey.report.compare_outputs import write_comparison
+    from distretti_survey.pipeline import compare_waves
 
-    decisions = list(args.decisions or [])
-    if decisions and len(decisions) != len(args.wave_dirs):
-        from distretti_survey.errors import DistrettiError
-
-        raise DistrettiError("Indicare --decisions una volta per ogni ondata, nello stesso ordine.")
-    registry = load_registry(args.registry)
-    prepared = [
-        prepare_wave(d, registry=registry, decisions=decisions[i] if decisions else None)
-        for i, d in enumerate(args.wave_dirs)
-    ]
-    comparison = compare(prepared)
-    out = args.out or "reports/confronto_" + "_".join(map(str, comparison.waves))
-    written = write_comparison(comparison, prepared, out, jobs=args.jobs)
+    result = compare_waves(
+        args.wave_dirs,
+        out=args.out,
+        decisions=args.decisions or (),
+        registry=args.registry,
+        jobs=args.jobs,
+    )
+    comparison = result.comparison
     print(
         f"Confronto delle ondate {', '.join(map(str, comparison.waves))}: "
         f"{len(comparison.values)} valori confrontati."
     )
+    for p in result.prepared:
+        used = p.decisions or "suggerimenti automatici non rivisti"
+        print(f"  ondata {p.instrument.wave}: codici da {used}")
     for row in comparison.handled.itertuples(index=False):
         print(f"  crosswalk {row.kind}: {row.old or ''} -> {row.new or ''}: {row.esito}")
     for row in comparison.presence[comparison.presence["note"] != ""].itertuples(index=False):
         print(f"  {row.district_id} {row.district_name}: {row.note}")
     for row in comparison.excluded.itertuples(index=False):
         print(f"  escluso {row.item}: {row.reason}")
-    for finding in comparison.findings:
+    for finding in result.findings:
         print("  " + finding.one_line())
-    print(f"Risultati in {out}: {len(written)} file.")
+    print(f"Risultati in {result.out_dir}: {len(result.files)} file.")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every subcommand and its one-line description."""
-    parser = argparse.ArgumentParser(
-        prog="distretti-survey",
-        description="Indagine sui Distretti del Commercio della Provincia di Pavia: questionario, "
-        "acquisizione, codifica, report.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
+# --- the parser --------------------------------------------------------------------------------
 
+
+def _add_registry_parser(sub) -> None:
     registry = sub.add_parser(
         "registry",
         help="registro dei distretti e dei comuni",
         description="Registro dei distretti e dei comuni.",
     )
-    registry_sub = registry.add_subparsers(dest="registry_command", metavar="AZIONE", required=True)
-    check = registry_sub.add_parser(
+    actions = registry.add_subparsers(dest="registry_command", metavar="AZIONE", required=True)
+    check = actions.add_parser(
         "check",
         help="controlla il registro e riassume distretti e comuni per ondata",
         description="Controlla il registro (comuni ISTAT attivi, un comune in un solo distretto, "
         "DUC con un comune, DID con almeno 3, capofila membro) e stampa il riepilogo.",
     )
     check.add_argument(
-        "file",
-        nargs="?",
-        default=None,
-        help="CSV del registro (predefinito: data/reference/registry.csv)",
+        "file", nargs="?", default=None, help="CSV del registro (predefinito: quello del progetto)"
     )
     check.set_defaults(func=_cmd_registry_check)
 
+
+def _add_template_parser(sub) -> None:
     template = sub.add_parser(
         "template",
         help="genera le cartelle di lavoro per la raccolta (una per distretto o una master)",
@@ -286,20 +225,21 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--registry", default=None, help="CSV del registro dei distretti")
     template.set_defaults(func=_cmd_template)
 
-    def reading_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("path", help="cartella dell'ondata, cartella di file, master o export")
-        p.add_argument(
-            "--out",
-            default=None,
-            help="cartella dei risultati (predefinita: data/interim/<ondata>/...)",
-        )
-        p.add_argument(
-            "--questionnaire",
-            default=None,
-            help="questionario (predefinito: questionnaire.xlsx accanto ai dati)",
-        )
-        p.add_argument("--registry", default=None, help="CSV del registro dei distretti")
 
+def _reading_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="cartella dell'ondata, cartella di file, master o export")
+    p.add_argument(
+        "--out", default=None, help="cartella dei risultati (predefinita: data/interim/<ondata>)"
+    )
+    p.add_argument(
+        "--questionnaire",
+        default=None,
+        help="questionario (predefinito: questionnaire.xlsx accanto ai dati)",
+    )
+    p.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+
+
+def _add_validate_parser(sub) -> None:
     validate = sub.add_parser(
         "validate",
         help="legge e controlla le interviste compilate; rapporto dei problemi per cella",
@@ -307,10 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
         "ODK), le controlla con il questionario e il registro e scrive findings.xlsx/.csv e le "
         "tabelle ordinate. Uscita 0 senza errori, 1 con errori, 2 se l'input è illeggibile.",
     )
-    reading_options(validate)
+    _reading_options(validate)
     validate.add_argument("--show", type=int, default=20, help="errori da stampare (20)")
     validate.set_defaults(func=_cmd_validate)
 
+
+def _add_code_parser(sub) -> None:
     code = sub.add_parser(
         "code",
         help="codifica le risposte aperte: suggerimenti, codificatori, accordo, codici finali",
@@ -318,17 +260,17 @@ def build_parser() -> argparse.ArgumentParser:
         "decisioni delle ondate precedenti, legge le cartelle dei codificatori, calcola "
         "l'accordo e i codici finali; scrive le cartelle di codifica per ciò che resta.",
     )
-    reading_options(code)
+    _reading_options(code)
     code.add_argument("--reuse", action="append", help="decisions.csv di un'ondata precedente")
     code.add_argument("--coder", action="append", help="cartella di codifica compilata")
     code.add_argument(
-        "--simulate",
-        action="store_true",
-        help="solo dati dimostrativi: simula i codificatori A e B",
+        "--simulate", action="store_true", help="solo dati dimostrativi: simula i codificatori"
     )
     code.add_argument("--seed", type=int, default=2011, help="seme della simulazione")
     code.set_defaults(func=_cmd_code)
 
+
+def _add_report_parser(sub) -> None:
     report = sub.add_parser(
         "report",
         help="grafici, tabelle, presentazione e report HTML di un'ondata",
@@ -342,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--decisions",
         default=None,
-        help="decisions.csv del comando code (decisioni dei codificatori)",
+        help="decisions.csv dei codificatori (predefinito: quello scritto dal comando code)",
     )
     report.add_argument("--jobs", type=int, default=1, help="processi per i grafici (1)")
     report.add_argument(
@@ -351,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--registry", default=None, help="CSV del registro dei distretti")
     report.set_defaults(func=_cmd_report)
 
+
+def _add_compare_parser(sub) -> None:
     comp = sub.add_parser(
         "compare",
         help="confronta due o più ondate (solo voci comparabili secondo il crosswalk)",
@@ -361,11 +305,34 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("wave_dirs", nargs="+", help="cartelle delle ondate")
     comp.add_argument("--out", default=None, help="cartella dei risultati")
     comp.add_argument(
-        "--decisions", action="append", help="decisions.csv di ogni ondata, nello stesso ordine"
+        "--decisions",
+        action="append",
+        help="decisions.csv di ogni ondata, nello stesso ordine (predefiniti: quelli del "
+        "comando code)",
     )
     comp.add_argument("--jobs", type=int, default=1, help="processi per i grafici (1)")
     comp.add_argument("--registry", default=None, help="CSV del registro dei distretti")
     comp.set_defaults(func=_cmd_compare)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every subcommand and its one-line description."""
+    parser = argparse.ArgumentParser(
+        prog="distretti-survey",
+        description="Indagine sui Distretti del Commercio della Provincia di Pavia: questionario, "
+        "acquisizione, codifica, report.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
+    for add in (
+        _add_registry_parser,
+        _add_template_parser,
+        _add_validate_parser,
+        _add_code_parser,
+        _add_report_parser,
+        _add_compare_parser,
+    ):
+        add(sub)
     return parser
 
 

@@ -9,12 +9,13 @@ later wave match which of the earlier one, and which are left out and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from distretti_survey.errors import ConfigError
-from distretti_survey.findings import Finding, Findings
+from distretti_survey.findings import Findings
 from distretti_survey.instrument import Instrument
 
 COLUMNS = ("kind", "from_wave", "to_wave", "old", "new", "comparable", "note")
@@ -85,6 +86,155 @@ def _option_exists(instrument: Instrument, ref: str) -> bool:
     return any(c.list_name == list_name and c.name == option for c in instrument.all_choices)
 
 
+@dataclass
+class _Rows:
+    """The crosswalk rows read so far: what they say, and the findings they raised."""
+
+    before: Instrument
+    after: Instrument
+    report: Any
+    renamed: dict[str, str] = field(default_factory=dict)
+    reworded: dict[str, bool] = field(default_factory=dict)
+    recode: dict[str, dict[str, str]] = field(default_factory=dict)
+    added: dict[str, list[str]] = field(default_factory=dict)
+
+    def problem(self, line: int, column: str, message: str, suggestion: str, value: str) -> None:
+        letter = chr(ord("A") + COLUMNS.index(column))
+        self.report(
+            message, cell=f"{letter}{line}", question=value, value=value, suggestion=suggestion
+        )
+
+    def read(self, line: int, kind: str, old: str, new: str, comparable: str) -> None:
+        """Check one row and record what it says."""
+        if kind not in KINDS:
+            self.problem(
+                line, "kind", f"Tipo di modifica {kind!r} sconosciuto.",
+                f"Usare uno di: {', '.join(KINDS)}.", kind,
+            )  # fmt: skip
+        elif kind == "question_renamed":
+            self._renamed(line, old, new)
+            self.reworded[old] = comparable.casefold() in _YES
+        elif kind == "question_reworded":
+            self._reworded(line, old, comparable)
+        elif kind == "option_added":
+            self._option_added(line, new)
+        elif kind == "option_merged":
+            self._option_merged(line, old, new)
+
+    def _renamed(self, line: int, old: str, new: str) -> None:
+        before, after = self.before, self.after
+        if old not in before.question_names:
+            self.problem(
+                line, "old", f"La domanda {old!r} non esiste nel questionario {before.wave}.",
+                "Indicare il nome della domanda nell'ondata precedente.", old,
+            )  # fmt: skip
+        if new not in after.question_names:
+            self.problem(
+                line, "new", f"La domanda {new!r} non esiste nel questionario {after.wave}.",
+                "Indicare il nuovo nome della domanda.", new,
+            )  # fmt: skip
+        if old in after.question_names:
+            self.problem(
+                line, "old",
+                f"L'id {old!r} è rinominato ma è ancora usato nel questionario {after.wave}: "
+                "un id non si riusa per un'altra domanda.",
+                "Dare alla domanda del nuovo questionario un id nuovo.", old,
+            )  # fmt: skip
+        if new in before.question_names:
+            self.problem(
+                line, "new",
+                f"Il nuovo id {new!r} esisteva già nel questionario {before.wave} per un'altra "
+                "domanda: un id non si riusa.",
+                "Scegliere un id mai usato prima.", new,
+            )  # fmt: skip
+        self.renamed[old] = new
+
+    def _reworded(self, line: int, old: str, comparable: str) -> None:
+        if old not in self.before.question_names or old not in self.after.question_names:
+            self.problem(
+                line, "old",
+                f"La domanda riformulata {old!r} deve esistere in entrambe le ondate con lo "
+                "stesso id.",
+                "Controllare il nome.", old,
+            )  # fmt: skip
+        if comparable == "":
+            self.problem(
+                line, "comparable", f"Manca il giudizio di comparabilità per {old!r}.",
+                "Scrivere yes o no nella colonna comparable.", old,
+            )  # fmt: skip
+        self.reworded[old] = comparable.casefold() in _YES
+
+    def _option_added(self, line: int, new: str) -> None:
+        for ref in _split(new):
+            if not _option_exists(self.after, ref) or _option_exists(self.before, ref):
+                self.problem(
+                    line, "new",
+                    f"L'opzione aggiunta {ref!r} deve esistere solo nel questionario "
+                    f"{self.after.wave}.",
+                    "Scrivere lista/opzione.", ref,
+                )  # fmt: skip
+            list_name, _, option = ref.partition("/")
+            self.added.setdefault(list_name, []).append(option)
+
+    def _option_merged(self, line: int, old: str, new: str) -> None:
+        for ref in _split(old):
+            if not _option_exists(self.before, ref):
+                self.problem(
+                    line, "old", f"L'opzione {ref!r} non esiste nel questionario "
+                    f"{self.before.wave}.", "Scrivere lista/opzione.", ref,
+                )  # fmt: skip
+        if not _option_exists(self.after, new):
+            self.problem(
+                line, "new", f"L'opzione {new!r} non esiste nel questionario {self.after.wave}.",
+                "Scrivere lista/opzione.", new,
+            )  # fmt: skip
+        # Earlier answers are recoded to the merged option so both waves share one code.
+        target_list, _, target = new.partition("/")
+        for ref in _split(old):
+            self.recode.setdefault(target_list, {})[ref.partition("/")[2]] = target
+
+
+def _match(q: Any, rows: _Rows, report: Any) -> ItemMatch:
+    """Return how question ``q`` of the earlier wave maps to the later one."""
+    after = rows.after
+    if q.name in rows.renamed:
+        ok = rows.reworded.get(q.name, True)
+        reason = "rinominata" if ok else "rinominata e non comparabile secondo il crosswalk"
+        return ItemMatch(q.name, rows.renamed[q.name], ok, reason)
+    if q.name not in after.question_names:
+        return ItemMatch(q.name, None, False, f"assente dal questionario {after.wave}")
+    other = after.question(q.name)
+    if (other.type, other.list_name) != (q.type, q.list_name):
+        report(
+            f"L'id {q.name!r} indica domande diverse nelle ondate {rows.before.wave} e "
+            f"{after.wave} (tipo o lista cambiati): un id non si riusa.",
+            sheet="survey",
+            cell=f"A{other.row}",
+            question=q.name,
+            value=f"{q.type} {q.list_name or ''} -> {other.type} {other.list_name or ''}",
+            suggestion="Dare un id nuovo alla domanda cambiata e aggiungere una riga "
+            "question_added nel crosswalk.",
+        )
+        return ItemMatch(q.name, q.name, False, "id riusato (errore)")
+    if q.name in rows.reworded:
+        ok = rows.reworded[q.name]
+        reason = "riformulata, " + ("comparabile" if ok else "non comparabile secondo il crosswalk")
+        return ItemMatch(q.name, q.name, ok, reason)
+    if q.label("it") != other.label("it"):
+        report(
+            f"Il testo della domanda {q.name!r} è cambiato ma il crosswalk non lo registra: "
+            "trattata come non comparabile.",
+            severity="warning",
+            sheet="survey",
+            cell=f"C{other.row}",
+            question=q.name,
+            value=other.label("it"),
+            suggestion="Aggiungere una riga question_reworded con comparable yes o no.",
+        )
+        return ItemMatch(q.name, q.name, False, "testo cambiato senza riga nel crosswalk")
+    return ItemMatch(q.name, q.name, True, "invariata")
+
+
 def build_crosswalk(
     rows: pd.DataFrame | None,
     before: Instrument,
@@ -101,205 +251,14 @@ def build_crosswalk(
     it is comparable.
     """
     rows = (pd.DataFrame(columns=list(COLUMNS)) if rows is None else rows).fillna("")
-    findings = Findings()
-
-    def add(
-        line: int,
-        column: str,
-        message: str,
-        suggestion: str = "",
-        value: object = "",
-        severity: str = "error",
-    ) -> None:
-        letter = chr(ord("A") + COLUMNS.index(column)) if column in COLUMNS else ""
-        findings.add(
-            Finding(
-                file=file,
-                sheet=sheet,
-                cell=f"{letter}{line}" if letter else "",
-                question=str(value),
-                value=str(value),
-                severity=severity,
-                message=message,
-                suggestion=suggestion,
-            )
-        )
-
     missing = [c for c in COLUMNS if c not in rows.columns]
     if missing:
         raise ConfigError(f"{file}, foglio {sheet}: mancano le colonne {', '.join(missing)}.")
-
-    names_before, names_after = set(before.question_names), set(after.question_names)
-    renamed: dict[str, str] = {}
-    reworded: dict[str, bool] = {}
-    recode: dict[str, dict[str, str]] = {}
-    added: dict[str, list[str]] = {}
+    findings = Findings()
+    read = _Rows(before, after, findings.at(file=file, sheet=sheet))
     for index, row in rows.iterrows():
-        line = int(index) + 2
-        kind, old, new = str(row["kind"]).strip(), str(row["old"]).strip(), str(row["new"]).strip()
-        if kind not in KINDS:
-            add(
-                line,
-                "kind",
-                f"Tipo di modifica {kind!r} sconosciuto.",
-                f"Usare uno di: {', '.join(KINDS)}.",
-                kind,
-            )
-        elif kind == "question_renamed":
-            if old not in names_before:
-                add(
-                    line,
-                    "old",
-                    f"La domanda {old!r} non esiste nel questionario {before.wave}.",
-                    "Indicare il nome della domanda nell'ondata precedente.",
-                    old,
-                )
-            if new not in names_after:
-                add(
-                    line,
-                    "new",
-                    f"La domanda {new!r} non esiste nel questionario {after.wave}.",
-                    "Indicare il nuovo nome della domanda.",
-                    new,
-                )
-            if old in names_after:
-                add(
-                    line,
-                    "old",
-                    f"L'id {old!r} è rinominato ma è ancora usato nel questionario "
-                    f"{after.wave}: un id non si riusa per un'altra domanda.",
-                    "Dare alla domanda del nuovo questionario un id nuovo.",
-                    old,
-                )
-            if new in names_before:
-                add(
-                    line,
-                    "new",
-                    f"Il nuovo id {new!r} esisteva già nel questionario "
-                    f"{before.wave} per un'altra domanda: un id non si riusa.",
-                    "Scegliere un id mai usato prima.",
-                    new,
-                )
-            renamed[old] = new
-            reworded[old] = str(row["comparable"]).strip().casefold() in _YES
-        elif kind == "question_reworded":
-            if old not in names_before or old not in names_after:
-                add(
-                    line,
-                    "old",
-                    f"La domanda riformulata {old!r} deve esistere in entrambe le "
-                    "ondate con lo stesso id.",
-                    "Controllare il nome.",
-                    old,
-                )
-            if str(row["comparable"]).strip() == "":
-                add(
-                    line,
-                    "comparable",
-                    f"Manca il giudizio di comparabilità per {old!r}.",
-                    "Scrivere yes o no nella colonna comparable.",
-                    old,
-                )
-            reworded[old] = str(row["comparable"]).strip().casefold() in _YES
-        elif kind == "option_added":
-            for ref in _split(new):
-                if not _option_exists(after, ref) or _option_exists(before, ref):
-                    add(
-                        line,
-                        "new",
-                        f"L'opzione aggiunta {ref!r} deve esistere solo nel "
-                        f"questionario {after.wave}.",
-                        "Scrivere lista/opzione.",
-                        ref,
-                    )
-                added.setdefault(ref.partition("/")[0], []).append(ref.partition("/")[2])
-        elif kind == "option_merged":
-            target = new.partition("/")
-            for ref in _split(old):
-                if not _option_exists(before, ref):
-                    add(
-                        line,
-                        "old",
-                        f"L'opzione {ref!r} non esiste nel questionario {before.wave}.",
-                        "Scrivere lista/opzione.",
-                        ref,
-                    )
-            if not _option_exists(after, new):
-                add(
-                    line,
-                    "new",
-                    f"L'opzione {new!r} non esiste nel questionario {after.wave}.",
-                    "Scrivere lista/opzione.",
-                    new,
-                )
-            # Earlier answers are recoded to the merged option so both waves share one code.
-            for ref in _split(old):
-                recode.setdefault(target[0], {})[ref.partition("/")[2]] = target[2]
-
-    matches: list[ItemMatch] = []
-    for q in before.questions:
-        if q.name in renamed:
-            new = renamed[q.name]
-            ok = reworded.get(q.name, True)
-            matches.append(
-                ItemMatch(
-                    q.name,
-                    new,
-                    ok,
-                    "rinominata" if ok else "rinominata e non comparabile secondo il crosswalk",
-                )
-            )
-        elif q.name not in names_after:
-            matches.append(ItemMatch(q.name, None, False, f"assente dal questionario {after.wave}"))
-        else:
-            other = after.question(q.name)
-            if (other.type, other.list_name) != (q.type, q.list_name):
-                findings.add(
-                    Finding(
-                        file=file,
-                        sheet="survey",
-                        cell=f"A{other.row}",
-                        question=q.name,
-                        value=f"{q.type} {q.list_name or ''} -> "
-                        f"{other.type} {other.list_name or ''}",
-                        message=f"L'id {q.name!r} indica domande diverse nelle ondate "
-                        f"{before.wave} e {after.wave} (tipo o lista cambiati): "
-                        "un id non si riusa.",
-                        suggestion="Dare un id nuovo alla domanda cambiata e aggiungere una riga "
-                        "question_added nel crosswalk.",
-                    )
-                )
-                matches.append(ItemMatch(q.name, q.name, False, "id riusato (errore)"))
-            elif q.name in reworded:
-                ok = reworded[q.name]
-                matches.append(
-                    ItemMatch(
-                        q.name,
-                        q.name,
-                        ok,
-                        "riformulata, comparabile"
-                        if ok
-                        else "riformulata, non comparabile secondo il crosswalk",
-                    )
-                )
-            elif q.label("it") != other.label("it"):
-                findings.add(
-                    Finding(
-                        file=file,
-                        sheet="survey",
-                        cell=f"C{other.row}",
-                        question=q.name,
-                        value=other.label("it"),
-                        severity="warning",
-                        message=f"Il testo della domanda {q.name!r} è cambiato ma il crosswalk "
-                        "non lo registra: trattata come non comparabile.",
-                        suggestion="Aggiungere una riga question_reworded con comparable yes o no.",
-                    )
-                )
-                matches.append(
-                    ItemMatch(q.name, q.name, False, "testo cambiato senza riga nel crosswalk")
-                )
-            else:
-                matches.append(ItemMatch(q.name, q.name, True, "invariata"))
-    crosswalk = Crosswalk(rows, tuple(matches), recode, {k: tuple(v) for k, v in added.items()})
-    return crosswalk, findings
+        text = {c: str(row[c]).strip() for c in ("kind", "old", "new", "comparable")}
+        read.read(int(index) + 2, text["kind"], text["old"], text["new"], text["comparable"])
+    matches = tuple(_match(q, read, findings.at(file=file)) for q in before.questions)
+    added = {k: tuple(v) for k, v in read.added.items()}
+    return Crosswalk(rows, matches, read.recode, added), findings

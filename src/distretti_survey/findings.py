@@ -6,7 +6,8 @@ everything. The CLI decides how to show them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass, fields
 from typing import Literal
 
@@ -78,6 +79,25 @@ class Findings:
     def extend(self, items: Iterable[Finding]) -> None:
         """Append several findings."""
         self._items.extend(items)
+
+    def report(self, message: str, *, severity: Severity = "error", **where: object) -> Finding:
+        """Build a finding from its message and where it is, append it and return it.
+
+        ``where`` takes the other fields of ``Finding`` (file, sheet, cell, district, question,
+        value, suggestion); values are written as text.
+
+        >>> found = Findings()
+        >>> found.report("Valore mancante.", file="D01.xlsx", cell="C4").one_line()
+        '[ERRORE] file D01.xlsx, cella C4: Valore mancante.'
+        """
+        fields_ = {key: "" if value is None else str(value) for key, value in where.items()}
+        finding = Finding(message=message, severity=severity, **fields_)
+        self._items.append(finding)
+        return finding
+
+    def at(self, **where: object) -> Callable[..., Finding]:
+        """Return ``report`` with part of the place (e.g. file and sheet) filled in once."""
+        return functools.partial(self.report, **where)
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self._items)

@@ -1,4 +1,4 @@
-"""Manifest of a run: sha256 of inputs and outputs, byte-stable writers, a string scanner.
+"""Manifest of a run: sha256 of inputs and outputs, and a scanner for strings in outputs.
 
 The manifest records what went in and what came out so a report can be traced back to its
 inputs. It holds no timestamps, so the same run gives the same manifest bytes.
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
-import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -20,15 +18,6 @@ from distretti_survey.errors import InputError
 
 MANIFEST_VERSION = 1
 
-# The earliest date a zip header can hold: every member of an Office file gets it, so the
-# archive bytes do not depend on when it was written.
-FIXED_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-# Created/modified time written into docProps/core.xml of xlsx and pptx files.
-FIXED_CORE_TIME = "2000-01-01T00:00:00Z"
-
-_CORE_TIME_RE = re.compile(
-    r"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:(?:created|modified)>)"
-)
 _CHUNK = 1 << 20
 
 
@@ -153,37 +142,6 @@ def write_manifest(manifest: Mapping[str, Any], path: Path | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(manifest_text(manifest).encode("utf-8"))
     return path
-
-
-def stable_zip_bytes(data: bytes) -> bytes:
-    """Rewrite a zip (xlsx, pptx) with fixed member dates and fixed document times.
-
-    Parameters
-    ----------
-    data
-        The bytes of a zip archive as a library saved it.
-
-    Returns
-    -------
-    bytes
-        The same members in the same order, each dated `FIXED_ZIP_DATE`, with the
-        created/modified times of ``docProps/core.xml`` set to `FIXED_CORE_TIME`.
-    """
-    source = zipfile.ZipFile(io.BytesIO(data))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = content.decode("utf-8")
-                text = _CORE_TIME_RE.sub(rf"\g<1>{FIXED_CORE_TIME}\g<2>", text)
-                content = text.encode("utf-8")
-            member = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_DATE)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            member.create_system = 0
-            target.writestr(member, content)
-    return buffer.getvalue()
 
 
 def _texts_of(path: Path) -> Iterable[str]:

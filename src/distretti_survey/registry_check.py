@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from distretti_survey.findings import Finding, Findings
+from distretti_survey.findings import Findings
 from distretti_survey.registry import (
     DISTRICT_TYPES,
     MIN_DID_COMUNI,
@@ -36,17 +36,15 @@ def check_registry(registry: Registry) -> Findings:
         value: object = None,
     ) -> None:
         shown = row[column] if value is None else value
-        findings.add(
-            Finding(
-                file=file,
-                cell=f"{_LETTER[column]}{row['line']}",
-                district=str(row["district_id"]),
-                question=column,
-                value="" if pd.isna(shown) else str(shown),
-                severity=severity,
-                message=message,
-                suggestion=suggestion,
-            )
+        findings.report(
+            message,
+            severity=severity,
+            file=file,
+            cell=f"{_LETTER[column]}{row['line']}",
+            district=row["district_id"],
+            question=column,
+            value="" if pd.isna(shown) else shown,
+            suggestion=suggestion,
         )
 
     for _, row in m.iterrows():
@@ -88,6 +86,14 @@ def check_registry(registry: Registry) -> Findings:
 
 
 def _check_wave(registry: Registry, rows: pd.DataFrame, wave: int, add) -> None:
+    """Check the memberships of one wave: comuni, repeated comuni, district attributes."""
+    _check_comuni(registry, rows, wave, add)
+    _check_repeated(registry, rows, wave, add)
+    _check_districts(rows, wave, add)
+
+
+def _check_comuni(registry: Registry, rows: pd.DataFrame, wave: int, add) -> None:
+    """Check that each comune is an ISTAT comune active in the wave, with its ISTAT name."""
     comuni = registry.comuni
     names = registry.names_at(wave)  # the comuni active in the wave's year
     known = set(comuni["codice_istat"])
@@ -133,6 +139,10 @@ def _check_wave(registry: Registry, rows: pd.DataFrame, wave: int, add) -> None:
                 severity="warning",
             )
 
+
+def _check_repeated(registry: Registry, rows: pd.DataFrame, wave: int, add) -> None:
+    """Check that a comune is listed once, in one district only."""
+    names = registry.names_at(wave)
     dup = rows[rows.duplicated(["district_id", "comune_istat"], keep=False)]
     for _, row in dup.iterrows():
         add(
@@ -159,6 +169,9 @@ def _check_wave(registry: Registry, rows: pd.DataFrame, wave: int, add) -> None:
                     "appartenenza e annotare la scelta nella colonna source.",
                 )
 
+
+def _check_districts(rows: pd.DataFrame, wave: int, add) -> None:
+    """Check each district's attributes: one name, type and capofila; DUC/DID sizes."""
     for district_id, group in rows.groupby("district_id"):
         first = group.iloc[0]
         for column in ("district_name", "type", "capofila_istat"):

@@ -1,25 +1,22 @@
 """Byte-stable xlsx writing and formula-safe text for every workbook the package writes.
 
 openpyxl stamps the save time in ``docProps/core.xml`` and in every zip entry, so two runs on
-the same inputs would give different bytes. ``stable_save`` rewrites both with fixed values.
+the same inputs would give different bytes; ``stable_save`` writes them through
+``stable.stable_zip``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from distretti_survey.stable import stable_zip, write_atomic
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
-#: Timestamp written in the document properties of every workbook (no real date leaks in).
-FIXED_DATETIME = dt.datetime(2000, 1, 1, 0, 0, 0)
-#: Zip entry date: the earliest the zip format allows.
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
@@ -82,26 +79,9 @@ def workbook_bytes(wb: Workbook) -> bytes:
     -------
     The xlsx file content; equal workbooks give equal bytes.
     """
-    from openpyxl.xml.functions import tostring
-
-    wb.properties.created = FIXED_DATETIME
     raw = io.BytesIO()
-    wb.save(raw)  # openpyxl overwrites ``modified`` with the current time here
-    wb.properties.modified = FIXED_DATETIME
-    core = tostring(wb.properties.to_tree())
-
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(raw) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = core if info.filename == "docProps/core.xml" else src.read(info)
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, data)
-    return out.getvalue()
+    wb.save(raw)  # openpyxl stamps the current time here; stable_zip fixes it
+    return stable_zip(raw.getvalue())
 
 
 def stable_save(wb: Workbook, path: str | os.PathLike[str]) -> Path:
@@ -118,13 +98,7 @@ def stable_save(wb: Workbook, path: str | os.PathLike[str]) -> Path:
     -------
     The path written.
     """
-    path = Path(path)
-    data = workbook_bytes(wb)
-    # Write next to the target then rename, so a crash never leaves half a workbook.
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return write_atomic(path, workbook_bytes(wb))
 
 
 def print_setup(

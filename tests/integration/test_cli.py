@@ -87,12 +87,3 @@ def test_template_writes_one_workbook_per_district(repo_root, tmp_path):
     result = run("template", "data/raw/demo/2012", "--out", str(tmp_path), cwd=repo_root)
     assert result.returncode == 0, result.stderr
     assert len(list(tmp_path.glob("D*_2012.xlsx"))) == 19
-
-
-def test_raw_data_is_never_written(repo_root, tmp_path):
-    raw = repo_root / "data" / "raw"
-    before = {p: p.stat().st_mtime_ns for p in raw.rglob("*") if p.is_file()}
-    run("validate", "data/raw/demo/2011", "--out", str(tmp_path / "v"), cwd=repo_root)
-    run("code", "data/raw/demo/2011", "--simulate", "--out", str(tmp_path / "c"), cwd=repo_root)
-    after = {p: p.stat().st_mtime_ns for p in raw.rglob("*") if p.is_file()}
-    assert after == before

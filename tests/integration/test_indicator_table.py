@@ -13,8 +13,8 @@ import pytest
 
 from distretti_survey.ingest.model import SurveyData
 from distretti_survey.instrument import load_instrument
+from distretti_survey.pipeline import prepare_wave
 from distretti_survey.report.analysis import analyse_wave
-from distretti_survey.report.build import prepare_wave
 from distretti_survey.report.indicator_table import COLUMNS, lookup, write_indicator_csv
 
 pytestmark = pytest.mark.integration

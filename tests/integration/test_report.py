@@ -9,20 +9,21 @@ import pandas as pd
 import pytest
 
 from distretti_survey.manifest import scan_for_strings
-from distretti_survey.report.build import build_report, prepare_wave
+from distretti_survey.pipeline import prepare_wave
+from distretti_survey.report.build import build_report
 from distretti_survey.report.compare import ALL, PANEL, compare
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def wave_2011(repo_root):
-    return prepare_wave(repo_root / "data/raw/demo/2011")
+def wave_2011(demo_project):
+    return prepare_wave(demo_project / "data/raw/demo/2011")
 
 
 @pytest.fixture(scope="module")
-def wave_2012(repo_root):
-    return prepare_wave(repo_root / "data/raw/demo/2012")
+def wave_2012(demo_project):
+    return prepare_wave(demo_project / "data/raw/demo/2012")
 
 
 @pytest.fixture(scope="module")

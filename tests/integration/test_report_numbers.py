@@ -14,7 +14,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from distretti_survey.report.build import build_report, prepare_wave
+from distretti_survey.pipeline import prepare_wave
+from distretti_survey.report.build import build_report
 
 pytestmark = pytest.mark.integration
 

@@ -1,7 +1,9 @@
 """Execute the researchers' notebooks in ``notebooks/`` and check what they wrote.
 
-Each notebook is read into memory and run with nbclient from ``notebooks/`` (its paths are
-relative to that folder); the committed file is never rewritten. The kernel is ipykernel's own
+Each notebook runs with nbclient in a throwaway copy of the project (notebooks, reference data,
+demo waves) made for each test, from its ``notebooks/`` folder (the notebooks' paths are relative
+to it): what a test checks was written by that run, never by an earlier one, and the repository
+is never written to. The kernel is ipykernel's own
 spec for the interpreter running the tests, so a ``python3`` kernelspec installed elsewhere on
 the machine (user or system Jupyter folders) cannot put another Python in its place. Parameters
 are injected after the cell tagged ``parameters``, as papermill does.
@@ -19,7 +21,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-INTERIM = ROOT / "data" / "interim" / "notebooks"
 TIMEOUT = 180  # seconds per cell: generous for a slow CI machine; each notebook takes ~5 s
 
 pytestmark = [
@@ -46,12 +47,24 @@ def _kernel_manager_class():
     return ThisPython
 
 
-def _execute(name: str, parameters: dict[str, Any] | None = None):
-    """Run one notebook with the test interpreter's kernel; return the executed notebook."""
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """Return a fresh copy of the project's notebooks and data, in which the notebooks run."""
+    import shutil
+
+    copy = tmp_path / "progetto"
+    shutil.copytree(NOTEBOOKS, copy / "notebooks")
+    shutil.copytree(ROOT / "data" / "reference", copy / "data" / "reference")
+    shutil.copytree(ROOT / "data" / "raw" / "demo", copy / "data" / "raw" / "demo")
+    return copy
+
+
+def _execute(project: Path, name: str, parameters: dict[str, Any] | None = None):
+    """Run one notebook of ``project`` with the test interpreter's kernel; return it executed."""
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nb = nbformat.read(project / "notebooks" / name, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     if parameters:
         position = next(
@@ -65,7 +78,7 @@ def _execute(name: str, parameters: dict[str, Any] | None = None):
         nb,
         timeout=TIMEOUT,
         kernel_manager_class=_kernel_manager_class(),
-        resources={"metadata": {"path": str(NOTEBOOKS)}},
+        resources={"metadata": {"path": str(project / "notebooks")}},
     )
     client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
     return nb
@@ -140,10 +153,10 @@ def test_notebooks_are_committed_without_outputs():
         assert len(tagged) == 1, name
 
 
-def test_acquisizione_e_validazione():
-    nb = _execute("01_acquisizione_e_validazione.ipynb")
+def test_acquisizione_e_validazione(project):
+    nb = _execute(project, "01_acquisizione_e_validazione.ipynb")
     _check_run(nb)
-    out = INTERIM / "2011" / "validate"
+    out = project / "data" / "interim" / "notebooks" / "2011" / "validate"
     accounting = json.loads((out / "accounting.json").read_text(encoding="utf-8"))
     assert accounting["balanced"] is True
     assert accounting["interviews_read"] == 18  # the 18 demo districts of 2011
@@ -152,9 +165,10 @@ def test_acquisizione_e_validazione():
     assert "referent_email" not in _shown(nb)  # the contacts table is never displayed
 
 
-def test_acquisizione_on_the_messy_folder(tmp_path):
+def test_acquisizione_on_the_messy_folder(project, tmp_path):
     # Unreadable, duplicated and unknown-district workbooks: errors and rejections to show.
     nb = _execute(
+        project,
         "01_acquisizione_e_validazione.ipynb",
         {"wave_dir": "../data/raw/demo/messy", "out_dir": str(tmp_path)},
     )
@@ -165,10 +179,10 @@ def test_acquisizione_on_the_messy_folder(tmp_path):
     assert "referent_email" not in _shown(nb)
 
 
-def test_codifica_e_accordo_with_carry_over(tmp_path):
-    nb = _execute("02_codifica_e_accordo.ipynb")
+def test_codifica_e_accordo_with_carry_over(project, tmp_path):
+    nb = _execute(project, "02_codifica_e_accordo.ipynb")
     _check_run(nb)
-    first = INTERIM / "2011" / "coding"
+    first = project / "data" / "interim" / "notebooks" / "2011" / "coding"
     counts = json.loads((first / "counts.json").read_text(encoding="utf-8"))
     assert counts["simulated_coders"] is True
     assert counts["segments_reused"] == 0
@@ -178,6 +192,7 @@ def test_codifica_e_accordo_with_carry_over(tmp_path):
     # The next wave reuses the decisions of the first for the answers repeated word for word.
     later = tmp_path / "2012"
     nb = _execute(
+        project,
         "02_codifica_e_accordo.ipynb",
         {
             "wave_dir": "../data/raw/demo/2012",
@@ -191,19 +206,27 @@ def test_codifica_e_accordo_with_carry_over(tmp_path):
     assert counts["segments_to_code"] == counts["segments"] - counts["segments_reused"]
 
 
-def test_grafici_del_talk():
-    nb = _execute("03_grafici_del_talk.ipynb")
+def test_grafici_del_talk(project):
+    nb = _execute(project, "03_grafici_del_talk.ipynb")
     _check_run(nb)
     assert _images(nb) == 3
-    out = INTERIM / "2011" / "report"
+    out = project / "data" / "interim" / "notebooks" / "2011" / "report"
     for name in ("report.html", "presentazione.pptx", "tabelle.xlsx", "manifest.json"):
         assert (out / name).is_file(), name
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "indagine 2011" in html and "DATI DIMOSTRATIVI" in html
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["row_counts"]["interviews"] == 18
 
 
-def test_confronto_tra_ondate():
-    nb = _execute("04_confronto_tra_ondate.ipynb")
+def test_confronto_tra_ondate(project):
+    nb = _execute(project, "04_confronto_tra_ondate.ipynb")
     _check_run(nb)
     assert _images(nb) == 1
-    out = INTERIM / "confronto_2011_2012"
+    out = project / "data" / "interim" / "notebooks" / "confronto_2011_2012"
     for name in ("confronto.html", "confronto.xlsx", "manifest.json"):
         assert (out / name).is_file(), name
+    html = (out / "confronto.html").read_text(encoding="utf-8")
+    assert "2011" in html and "2012" in html and "gov_manager" in html  # excluded, with reason
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["waves"] == [2011, 2012]

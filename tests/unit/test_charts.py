@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from distretti_survey import charts
 from distretti_survey import indicators as ind
+from distretti_survey.outputs import charts
 
 matplotlib.use("Agg")
 
@@ -91,7 +91,7 @@ def test_status_chart_takes_the_meaning_of_codes_from_their_roles():
 
 def test_module_import_does_not_load_matplotlib():
     code = (
-        "import sys, distretti_survey.charts, distretti_survey.indicators; "
+        "import sys, distretti_survey.outputs.charts, distretti_survey.indicators; "
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

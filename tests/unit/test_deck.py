@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from distretti_survey.deck import (
+from distretti_survey.errors import InputError
+from distretti_survey.outputs.deck import (
     SLIDE_HEIGHT_EMU,
     SLIDE_WIDTH_EMU,
     ChartSlide,
@@ -23,7 +24,6 @@ from distretti_survey.deck import (
     fit_box,
     png_size,
 )
-from distretti_survey.errors import InputError
 
 
 def write_png(path: Path, width: int, height: int) -> Path:
@@ -195,7 +195,7 @@ def test_full_bleed_chart_slide_has_no_title_and_keeps_notes(tmp_path):
     """A chart that carries its own title fills the slide; title and note go to the notes."""
     from pptx import Presentation
 
-    from distretti_survey.deck import ChartSlide, build_deck
+    from distretti_survey.outputs.deck import ChartSlide, build_deck
 
     png = tmp_path / "chart.png"
     write_png(png, 1600, 900)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from distretti_survey.errors import InputError
-from distretti_survey.html import Section, format_number, render_report, write_report
-from distretti_survey.tables import Table
+from distretti_survey.outputs.html import Section, format_number, render_report, write_report
+from distretti_survey.outputs.tables import Table
 
 
 def write_png(path: Path, width: int, height: int) -> Path:

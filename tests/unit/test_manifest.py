@@ -1,4 +1,4 @@
-"""Manifest (sha256, sizes, byte-stable JSON), stable zips and the PII string scanner."""
+"""Manifest (sha256, sizes, byte-stable JSON), the one stable zip writer, the PII scanner."""
 
 from __future__ import annotations
 
@@ -11,19 +11,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from distretti_survey.deck import QuotesSlide, build_deck
 from distretti_survey.errors import InputError
-from distretti_survey.html import Section, render_report, write_report
 from distretti_survey.manifest import (
-    FIXED_CORE_TIME,
     build_manifest,
     manifest_text,
     scan_for_strings,
     sha256_file,
-    stable_zip_bytes,
     write_manifest,
 )
-from distretti_survey.tables import Table, write_tables_xlsx
+from distretti_survey.outputs.deck import QuotesSlide, build_deck
+from distretti_survey.outputs.html import Section, render_report, write_report
+from distretti_survey.outputs.tables import Table, write_tables_xlsx
+from distretti_survey.stable import FIXED_CORE_TIME, stable_zip
 
 PII = ["Mario Rossi", "mario.rossi@comune.example.it", "+39 0382 123456", "Anna D'Angelo"]
 
@@ -123,9 +122,9 @@ def _zip_with_date(date: tuple[int, ...], core_time: str) -> bytes:
     return buffer.getvalue()
 
 
-def test_stable_zip_bytes_removes_dates():
-    first = stable_zip_bytes(_zip_with_date((2024, 5, 6, 7, 8, 10), "2024-05-06T07:08:10Z"))
-    second = stable_zip_bytes(_zip_with_date((2025, 1, 2, 3, 4, 6), "2025-01-02T03:04:06Z"))
+def test_stable_zip_removes_dates():
+    first = stable_zip(_zip_with_date((2024, 5, 6, 7, 8, 10), "2024-05-06T07:08:10Z"))
+    second = stable_zip(_zip_with_date((2025, 1, 2, 3, 4, 6), "2025-01-02T03:04:06Z"))
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
         assert archive.namelist() == ["docProps/core.xml", "a.xml"]

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from distretti_survey.tables import (
+from distretti_survey.outputs.tables import (
     HEADER_ROW,
     MARK_ROW,
     NOTE_ROW,

@@ -1,39 +1,24 @@
 """Build one wave's talk from its folder: figures, tables, deck, HTML report and manifest.
 
-``prepare_wave`` reads, validates and codes a wave (the data side); ``build_report`` renders
-and writes everything under ``reports/<wave>/`` and returns what it wrote.
+``build_report`` renders a wave prepared by ``pipeline.prepare_wave`` (read, validated, coded)
+and writes everything under ``reports/<wave>/``; it returns what it wrote.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from distretti_survey import __version__
 from distretti_survey.report import narrative
 from distretti_survey.report.analysis import THEME_TITLES, WaveAnalysis, analyse_wave
-from distretti_survey.report.coding_status import coding_status, simulated_beside
+from distretti_survey.report.coding_status import coding_status
 from distretti_survey.report.figures import FigureSpec, figure_specs, render_figures
 from distretti_survey.report.indicator_table import write_indicator_csv
-from distretti_survey.report.tables import wave_tables
-
-
-@dataclass(frozen=True)
-class PreparedWave:
-    """A wave read, validated and coded: the inputs of the report."""
-
-    wave_dir: Path
-    instrument: Any
-    ingest: Any
-    coding: Any
-    districts: pd.DataFrame
-    inputs: tuple[Path, ...]
+from distretti_survey.report.wave_tables import wave_tables
 
 
 @dataclass(frozen=True)
@@ -44,73 +29,32 @@ class ReportResult:
     analysis: WaveAnalysis
     outputs: tuple[Path, ...]
     manifest: Path
-
-
-def prepare_wave(
-    wave_dir: str | Path, *, registry: Any = None, decisions: str | Path | None = None
-) -> PreparedWave:
-    """Read, validate and code one wave folder (``questionnaire.xlsx`` + ``interviews/``).
-
-    Final codes are the human decisions in ``decisions`` (a ``decisions.csv`` of the
-    ``code`` command) where they exist, else the rule-based suggestions.
-    """
-    from distretti_survey.coding.run import code_wave, read_decisions
-    from distretti_survey.ingest import read_wave
-    from distretti_survey.instrument import load_instrument
-    from distretti_survey.registry import load_registry
-
-    wave_dir = Path(wave_dir)
-    instrument = load_instrument(wave_dir / "questionnaire.xlsx")
-    registry = registry or load_registry()
-    ingest = read_wave(wave_dir, instrument, registry)
-    human = read_decisions(decisions) if decisions else None
-    coding = code_wave(
-        ingest.data.open_answers,
-        instrument.coding_frame,
-        coder_decisions=[human] if human is not None else [],
-    )
-    # The agreement of the coders is computed by the code command, beside its decisions.
-    agreement = Path(decisions).with_name("agreement.csv") if decisions else None
-    if agreement is not None and agreement.is_file():
-        coding = dataclasses.replace(coding, agreement=pd.read_csv(agreement))
-    # The accounting names the files relative to the wave folder.
-    inputs = [
-        wave_dir / "questionnaire.xlsx",
-        Path(registry.path),
-        *(wave_dir / f for f in ingest.accounting.files),
-    ]
-    if decisions:
-        inputs.append(Path(decisions))
-    if agreement is not None and agreement.is_file():
-        inputs.append(agreement)
-    return PreparedWave(
-        wave_dir, instrument, ingest, coding, registry.districts(instrument.wave), tuple(inputs)
-    )
+    prepared: Any
 
 
 def build_report(
-    prepared: PreparedWave,
+    prepared: Any,
     out_dir: str | Path,
     *,
     jobs: int = 1,
     reference_date: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ReportResult:
     """Render and write the talk of one prepared wave under ``out_dir``.
 
     Writes ``figure/*.png|svg``, ``tabelle.xlsx``, ``presentazione.pptx``, ``report.html`` and
     ``manifest.json``; the same inputs give byte-identical files, whatever ``jobs`` is.
     """
-    from distretti_survey.deck import (
+    from distretti_survey.manifest import build_manifest, write_manifest
+    from distretti_survey.outputs.deck import (
         ChartSlide,
         KeyFiguresSlide,
         QuotesSlide,
         SectionSlide,
         build_deck,
     )
-    from distretti_survey.html import Section, render_report, write_report
-    from distretti_survey.manifest import build_manifest, write_manifest
-    from distretti_survey.tables import write_tables_xlsx
+    from distretti_survey.outputs.html import Section, render_report, write_report
+    from distretti_survey.outputs.tables import write_tables_xlsx
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -126,22 +70,26 @@ def build_report(
         coding=coding_status(
             coding.final,
             coding.agreement,
-            simulated=coding.simulated
-            or simulated_beside(
-                next((p for p in prepared.inputs if p.name == "decisions.csv"), None)
-            ),
+            simulated=getattr(prepared, "coding_status", "") == "simulated",
         ),
     )
     indicators_csv = write_indicator_csv(analysis.table, out / "indicatori.csv")
     source = analysis.names.source_line(analysis.wave)
     specs = figure_specs(analysis)
+    done: list[str] = []
+
+    def figure_done(stem: str) -> None:
+        done.append(stem)
+        if progress:
+            progress(stem, len(done), len(specs))
+
     figures = render_figures(
         specs,
         out / "figure",
         wave=analysis.wave,
         synthetic=analysis.synthetic,
         jobs=jobs,
-        progress=progress,
+        progress=figure_done,
         source=source,
     )
     tables = wave_tables(analysis, coding.agreement)
@@ -226,7 +174,7 @@ def build_report(
         root=root,
     )
     manifest_path = write_manifest(manifest, out / "manifest.json")
-    return ReportResult(out, analysis, tuple(outputs), manifest_path)
+    return ReportResult(out, analysis, tuple(outputs), manifest_path, prepared)
 
 
 _THEME_TABLES = {

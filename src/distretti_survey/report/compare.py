@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,7 +30,7 @@ from distretti_survey.report.analysis import (
     interview_codes,
     status_roles,
 )
-from distretti_survey.report.coding_status import CodingStatus, coding_status, simulated_beside
+from distretti_survey.report.coding_status import CodingStatus, coding_status
 
 ALL = "TUTTI"
 PANEL = "PANEL"
@@ -176,11 +175,10 @@ def _coding_of(prepared: list[Any], coding: dict[int, CodingStatus] | None) -> d
     out = dict(coding or {})
     for p in prepared:
         if p.instrument.wave not in out:
-            decisions = next((f for f in p.inputs if Path(f).name == "decisions.csv"), None)
+            # ``pipeline.prepare_wave`` says whether the decisions it found were simulated.
+            simulated = getattr(p, "coding_status", "") == "simulated" or p.coding.simulated
             out[p.instrument.wave] = coding_status(
-                p.coding.final,
-                p.coding.agreement,
-                simulated=p.coding.simulated or simulated_beside(decisions),
+                p.coding.final, p.coding.agreement, simulated=simulated
             )
     return out
 
@@ -227,7 +225,7 @@ def compare(
     coding: dict[int, CodingStatus] | None = None,
     allow_unreviewed: bool = False,
 ) -> Comparison:
-    """Compare prepared waves (``report.build.prepare_wave``), in the order given.
+    """Compare prepared waves (``pipeline.prepare_wave``), in the order given.
 
     Parameters
     ----------

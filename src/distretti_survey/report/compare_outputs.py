@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 
 from distretti_survey import __version__
+from distretti_survey.outputs.tables import Table
 from distretti_survey.report.compare import ALL, GROUP_LABELS, INDICATOR_LABELS, PANEL, Comparison
 from distretti_survey.report.figures import FigureSpec, render_figures
 from distretti_survey.report.names import survey_names
 from distretti_survey.report.narrative import pct, pp
-from distretti_survey.tables import Table
 
 PCT = "0.0%"
 
@@ -218,10 +218,10 @@ def write_comparison(
     comparison: Comparison, prepared: list[Any], out_dir: str | Path, *, jobs: int = 1
 ) -> list[Path]:
     """Write the comparison's charts, ``confronto.xlsx``, ``.pptx``, ``.html`` and manifest."""
-    from distretti_survey.deck import ChartSlide, KeyFiguresSlide, SectionSlide, build_deck
-    from distretti_survey.html import Section, render_report, write_report
     from distretti_survey.manifest import build_manifest, write_manifest
-    from distretti_survey.tables import write_tables_xlsx
+    from distretti_survey.outputs.deck import ChartSlide, KeyFiguresSlide, SectionSlide, build_deck
+    from distretti_survey.outputs.html import Section, render_report, write_report
+    from distretti_survey.outputs.tables import write_tables_xlsx
 
     out = Path(out_dir)
     synthetic = any(p.instrument.synthetic for p in prepared)

@@ -195,7 +195,7 @@ def render_figure(
     """Draw one figure, add title, source and demo mark, and save it as PNG and SVG."""
     import matplotlib.pyplot as plt
 
-    from distretti_survey import charts
+    from distretti_survey.outputs import charts
 
     fig, ax = charts.new_figure(1, spec.ncols)
     getattr(charts, spec.chart)(spec.data, ax=ax, **spec.kwargs)
@@ -232,8 +232,9 @@ def render_figures(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        # fork starts workers without re-importing pandas and matplotlib in each of them.
-        context = multiprocessing.get_context("fork")
+        # "spawn" works the same on Linux, macOS and Windows (fork is unsafe on macOS and absent
+        # on Windows); each worker imports matplotlib once, then draws several figures.
+        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
                 pool.submit(render_figure, spec, out_dir, wave, synthetic, source): spec.stem

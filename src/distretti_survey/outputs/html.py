@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from distretti_survey.errors import InputError
-from distretti_survey.tables import Table
+from distretti_survey.outputs.tables import Table
 
 SYNTHETIC_BANNER = "DATI DIMOSTRATIVI - dati sintetici: i valori non descrivono i distretti reali."
 

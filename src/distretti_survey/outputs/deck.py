@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from distretti_survey.errors import InputError
-from distretti_survey.manifest import stable_zip_bytes
+from distretti_survey.stable import stable_zip
 
 SYNTHETIC_MARK = "DATI DIMOSTRATIVI"
 SLIDE_WIDTH_EMU = 12192000  # 13.333 in
@@ -346,7 +346,7 @@ def deck_bytes(slides: Sequence[Slide], *, title: str, subtitle: str, synthetic:
     props.revision = 1
     buffer = io.BytesIO()
     prs.save(buffer)
-    return stable_zip_bytes(buffer.getvalue())
+    return stable_zip(buffer.getvalue())
 
 
 def build_deck(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from distretti_survey.outputs.tables import Table
 from distretti_survey.report.analysis import WaveAnalysis
-from distretti_survey.tables import Table
 
 PCT, EUR, INT = "0.0%", '#,##0 "€"', "0"
 

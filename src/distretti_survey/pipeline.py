@@ -1,0 +1,380 @@
+"""One function per command: the package's table of contents.
+
+Each command of the CLI, and each step of the notebooks, is one call here:
+
+- ``make_templates``: questionnaire + registry -> data-entry workbooks;
+- ``validate_wave``: filled workbooks or exports -> tidy tables, findings, accounting;
+- ``code_wave``: open answers -> suggestions, coders' decisions, final codes, agreement;
+- ``report_wave``: one wave -> figures, tables, deck, HTML, indicators, manifest;
+- ``compare_waves``: two or more waves -> the comparison through the crosswalk.
+
+Every function takes paths and options, finds the questionnaire, the registry and the earlier
+decisions the same way (``locate``), returns a result object (the data, the findings, the files
+written) and never prints: the CLI shows the result and picks the exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from distretti_survey.errors import DistrettiError
+from distretti_survey.findings import Findings
+from distretti_survey.locate import WavePaths, find_decisions, find_registry, find_wave
+
+Progress = Callable[[str, int, int], None]
+"""Called with (what was done, how many done, how many in all)."""
+
+CODING_REVIEWED = "reviewed"
+CODING_UNREVIEWED = "unreviewed"
+CODING_SIMULATED = "simulated"
+
+
+def _load(path: str | Path, questionnaire: str | Path | None, registry: str | Path | None):
+    """Return (paths, instrument, registry) of the wave that ``path`` belongs to."""
+    from distretti_survey.instrument import load_instrument
+    from distretti_survey.registry import load_registry
+
+    paths = find_wave(path, questionnaire)
+    instrument = load_instrument(paths.questionnaire)
+    return paths, instrument, load_registry(find_registry(registry, paths))
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplatesResult:
+    """The data-entry workbooks written for a wave."""
+
+    instrument: Any
+    out_dir: Path
+    files: tuple[Path, ...]
+
+
+def make_templates(
+    wave_dir: str | Path,
+    out: str | Path,
+    *,
+    districts: Sequence[str] = (),
+    master: bool = False,
+    registry: str | Path | None = None,
+) -> TemplatesResult:
+    """Write the data-entry workbooks of a wave: one per district, or one master workbook."""
+    from distretti_survey.templates import build_templates
+
+    _, instrument, reg = _load(wave_dir, None, registry)
+    table = reg.districts(instrument.wave)
+    if districts:
+        unknown = sorted(set(districts) - set(table["district_id"]))
+        if unknown:
+            raise DistrettiError(
+                f"Distretti non presenti nel registro per l'ondata {instrument.wave}: "
+                f"{', '.join(unknown)}."
+            )
+        table = table[table["district_id"].isin(districts)]
+    files = build_templates(instrument, table, out, master=master)
+    return TemplatesResult(instrument, Path(out), tuple(files))
+
+
+# --- validate ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidateResult:
+    """A wave read and checked: tidy tables, findings and accounting, and the files written."""
+
+    paths: WavePaths
+    instrument: Any
+    ingest: Any
+    out_dir: Path
+    files: tuple[Path, ...]
+
+    @property
+    def findings(self) -> Findings:
+        return self.ingest.findings
+
+    @property
+    def exit_code(self) -> int:
+        """0 without errors, 1 with errors in the data."""
+        return 1 if self.findings.has_errors else 0
+
+
+def _read(path: str | Path, questionnaire: str | Path | None, registry: str | Path | None):
+    from distretti_survey.ingest import read_wave
+
+    paths, instrument, reg = _load(path, questionnaire, registry)
+    return paths, instrument, reg, read_wave(paths.data, instrument, reg)
+
+
+def validate_wave(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    questionnaire: str | Path | None = None,
+    registry: str | Path | None = None,
+) -> ValidateResult:
+    """Read and validate a wave; write findings, tidy tables and accounting under ``out``.
+
+    ``out`` defaults to ``data/interim/<wave>/validate`` of the project.
+    """
+    from distretti_survey.ingest import write_outputs
+
+    paths, instrument, _, ingest = _read(path, questionnaire, registry)
+    out_dir = Path(out) if out else paths.interim(instrument.wave, "validate")
+    files = write_outputs(ingest, out_dir)
+    return ValidateResult(paths, instrument, ingest, out_dir, tuple(files))
+
+
+# --- code --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    """The open answers of a wave coded, and the files written."""
+
+    paths: WavePaths
+    instrument: Any
+    ingest: Any
+    coding: Any
+    out_dir: Path
+    files: tuple[Path, ...]
+
+    @property
+    def findings(self) -> Findings:
+        return self.coding.findings
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.findings.has_errors else 0
+
+
+def _read_coders(paths: Sequence[str | Path], segments: Any, frame: Any):
+    """Return the decisions of each filled coder workbook and the findings of reading them."""
+    from distretti_survey.coding.workbooks import read_coder_workbook
+    from distretti_survey.errors import InputError
+
+    decisions, findings = [], Findings()
+    for path in paths:
+        if not Path(path).is_file():
+            raise InputError(f"{path}: cartella di codifica non trovata.")
+        found_decisions, found = read_coder_workbook(path, segments, frame)
+        decisions.append(found_decisions)
+        findings.extend(found)
+    return decisions, findings
+
+
+def _read_earlier(paths: Sequence[str | Path]):
+    import pandas as pd
+
+    from distretti_survey.coding.run import read_decisions
+
+    return pd.concat([read_decisions(p) for p in paths], ignore_index=True) if paths else None
+
+
+def code_wave(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    questionnaire: str | Path | None = None,
+    registry: str | Path | None = None,
+    reuse: Sequence[str | Path] = (),
+    coders: Sequence[str | Path] = (),
+    simulate: bool = False,
+    seed: int = 2011,
+) -> CodeResult:
+    """Code the open answers of a wave and write the coding tables and coders' workbooks.
+
+    Parameters
+    ----------
+    reuse
+        ``decisions.csv`` of earlier waves: unchanged answers reuse their decisions.
+    coders
+        Filled coder workbooks to read back.
+    simulate
+        Simulate coders A and B; refused on real data (``settings: synthetic`` not ``yes``),
+        because simulated coders never stand in for real ones.
+    """
+    import dataclasses
+
+    from distretti_survey.coding.run import code_wave as code_answers
+    from distretti_survey.coding.run import write_coding
+    from distretti_survey.coding.suggest import split_segments
+
+    paths, instrument, _, ingest = _read(path, questionnaire, registry)
+    if simulate and not instrument.synthetic:
+        raise DistrettiError(
+            "--simulate è ammesso solo su dati dimostrativi (settings: synthetic = yes): "
+            "i codificatori simulati non sostituiscono quelli reali."
+        )
+    frame = instrument.coding_frame
+    segments = split_segments(ingest.data.open_answers)
+    coder_decisions, findings = _read_coders(coders, segments, frame)
+    coding = code_answers(
+        ingest.data.open_answers,
+        frame,
+        earlier_decisions=_read_earlier(reuse),
+        coder_decisions=coder_decisions,
+        simulate_seed=seed if simulate else None,
+    )
+    findings.extend(coding.findings)
+    coding = dataclasses.replace(coding, findings=findings)
+    out_dir = Path(out) if out else paths.interim(instrument.wave, "coding")
+    districts = list(ingest.data.interviews["district_id"])
+    files = write_coding(coding, frame, out_dir, districts=districts)
+    return CodeResult(paths, instrument, ingest, coding, out_dir, tuple(files))
+
+
+# --- one wave, ready for the report ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedWave:
+    """A wave read, validated and coded: what the report and the comparison start from."""
+
+    paths: WavePaths
+    instrument: Any
+    ingest: Any
+    coding: Any
+    districts: Any
+    inputs: tuple[Path, ...]
+    decisions: Path | None
+    """The coders' decisions used, or None: the codes are then unreviewed rule suggestions."""
+    coding_status: str
+
+    @property
+    def wave_dir(self) -> Path:
+        return self.paths.wave_dir
+
+
+def prepare_wave(
+    path: str | Path,
+    *,
+    decisions: str | Path | None = None,
+    registry: str | Path | None = None,
+) -> PreparedWave:
+    """Read, validate and code one wave with the coders' decisions found for it.
+
+    The decisions are ``decisions`` if given, else the ``code`` command's
+    ``data/interim/<wave>/coding/decisions.csv``; the agreement of the coders is read from the
+    same folder. Without decisions the final codes are the rule suggestions, marked unreviewed.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    from distretti_survey.coding.run import code_wave as code_answers
+    from distretti_survey.coding.run import read_decisions
+
+    paths, instrument, reg, ingest = _read(path, None, registry)
+    found = find_decisions(decisions, paths, instrument.wave)
+    human = read_decisions(found) if found else None
+    coding = code_answers(
+        ingest.data.open_answers,
+        instrument.coding_frame,
+        coder_decisions=[human] if human is not None else [],
+    )
+    # The accounting names the files relative to what was read (a folder, or a file's folder).
+    base = paths.data if paths.data.is_dir() else paths.data.parent
+    inputs = [paths.questionnaire, Path(reg.path), *(base / f for f in ingest.accounting.files)]
+    status = CODING_UNREVIEWED
+    if found:
+        inputs.append(found)
+        agreement = found.with_name("agreement.csv")
+        if agreement.is_file():
+            coding = dataclasses.replace(coding, agreement=pd.read_csv(agreement))
+            inputs.append(agreement)
+        status = CODING_SIMULATED if _counts_simulated(found) else CODING_REVIEWED
+    return PreparedWave(
+        paths,
+        instrument,
+        ingest,
+        coding,
+        reg.districts(instrument.wave),
+        tuple(inputs),
+        found,
+        status,
+    )
+
+
+def _counts_simulated(decisions: Path) -> bool:
+    """Return whether the ``code`` run that wrote ``decisions`` simulated its coders."""
+    import json
+
+    counts = decisions.with_name("counts.json")
+    if not counts.is_file():
+        return False
+    return bool(json.loads(counts.read_text(encoding="utf-8")).get("simulated_coders"))
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def report_wave(
+    path: str | Path,
+    *,
+    out: str | Path | None = None,
+    decisions: str | Path | None = None,
+    registry: str | Path | None = None,
+    jobs: int = 1,
+    reference_date: str | None = None,
+    progress: Progress | None = None,
+):
+    """Build the talk of one wave: figures, tables, deck, HTML, indicators and manifest.
+
+    Returns the report's result (``report.build.ReportResult``) with the prepared wave.
+    """
+    from distretti_survey.report.build import build_report
+
+    prepared = prepare_wave(path, decisions=decisions, registry=registry)
+    out_dir = Path(out) if out else prepared.paths.reports(prepared.instrument.wave)
+    return build_report(
+        prepared, out_dir, jobs=jobs, reference_date=reference_date, progress=progress
+    )
+
+
+# --- compare -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Waves compared through the crosswalk, and the files written."""
+
+    comparison: Any
+    prepared: tuple[PreparedWave, ...]
+    out_dir: Path
+    files: tuple[Path, ...]
+    findings: Findings = field(default_factory=Findings)
+
+
+def compare_waves(
+    paths: Sequence[str | Path],
+    *,
+    out: str | Path | None = None,
+    decisions: Sequence[str | Path] = (),
+    registry: str | Path | None = None,
+    jobs: int = 1,
+) -> CompareResult:
+    """Compare two or more waves item by item and district by district, through the crosswalk.
+
+    ``decisions`` gives one ``decisions.csv`` per wave, in the same order; when omitted each
+    wave uses the decisions the ``code`` command wrote for it, if any (see ``prepare_wave``).
+    """
+    from distretti_survey.report.compare import compare
+    from distretti_survey.report.compare_outputs import write_comparison
+
+    if len(paths) < 2:
+        raise DistrettiError("Per un confronto servono almeno due cartelle di ondata.")
+    if decisions and len(decisions) != len(paths):
+        raise DistrettiError("Indicare --decisions una volta per ogni ondata, nello stesso ordine.")
+    prepared = [
+        prepare_wave(p, decisions=decisions[i] if decisions else None, registry=registry)
+        for i, p in enumerate(paths)
+    ]
+    comparison = compare(prepared)
+    waves = "_".join(map(str, comparison.waves))
+    out_dir = Path(out) if out else prepared[0].paths.reports(f"confronto_{waves}")
+    files = write_comparison(comparison, prepared, out_dir, jobs=jobs)
+    return CompareResult(comparison, tuple(prepared), out_dir, tuple(files), comparison.findings)
