@@ -165,9 +165,14 @@ def test_comparison_is_on_the_panel_with_its_bases_stated(wave_2011, wave_2012):
 
 def test_comparison_refuses_unreviewed_codes_unless_allowed(wave_2011, wave_2012):
     from distretti_survey.errors import ConfigError
+    from distretti_survey.report.coding_status import CodingStatus
 
-    with pytest.raises(ConfigError, match="non rivisti"):
-        compare([wave_2011, wave_2012])
+    # 2011 as for a wave without decisions; 2012 reviewed by two coders.
+    status = {2011: CodingStatus("unreviewed", 10, 10), 2012: CodingStatus("reviewed", 10)}
+    with pytest.raises(ConfigError, match=r"Ondata 2011: .* non rivisti"):
+        compare([wave_2011, wave_2012], coding=status)
+    used = compare([wave_2011, wave_2012], coding=status, allow_unreviewed=True).coding
+    assert {w: s.kind for w, s in used.items()} == {2011: "unreviewed", 2012: "reviewed"}
 
 
 def test_comparison_tables_write_changes_in_percentage_points(wave_2011, wave_2012):

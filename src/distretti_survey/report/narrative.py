@@ -85,7 +85,7 @@ def _row(analysis: WaveAnalysis, indicator: str, item: str = "", district: str =
 def title_and_subtitle(analysis: WaveAnalysis) -> tuple[str, str]:
     """Return the title and subtitle of the deck and the report, from the settings."""
     title = analysis.names.survey_title
-    if str(analysis.wave) not in title:
+    if f"indagine {analysis.wave}" not in title.lower():
         title = f"{title}: indagine {analysis.wave}"
     subtitle = analysis.names.organisation
     if analysis.synthetic:
