@@ -376,6 +376,15 @@ def fleiss_kappa(ratings: Any, *, counts: bool = False) -> Estimate:
     return Estimate((float(p_units.mean()) - chance) / (1 - chance), n_units)
 
 
+def _value_counts(codes: np.ndarray, k: int) -> np.ndarray:
+    """Return units x categories: how many coders gave each category to each unit."""
+    counts = np.zeros((len(codes), k), dtype=np.int64)
+    for col in codes.T:
+        rows = col >= 0
+        counts[np.flatnonzero(rows), col[rows]] += 1
+    return counts
+
+
 def krippendorff_alpha(
     ratings: Any,
     *,
@@ -439,12 +448,7 @@ def krippendorff_alpha(
         return _undefined(REASON_NO_PAIRS)
     if n_units < 2:
         return _undefined(REASON_ONE_UNIT, n_units)
-    codes = codes[usable]
-    k = max(len(cats), 1)
-    value_counts = np.zeros((n_units, k), dtype=np.int64)
-    for col in codes.T:
-        rows = col >= 0
-        value_counts[np.flatnonzero(rows), col[rows]] += 1
+    value_counts = _value_counts(codes[usable], max(len(cats), 1))
     if np.count_nonzero(value_counts.sum(axis=0)) < 2:
         return _undefined(REASON_NO_VARIATION, n_units)
     if level in ("interval", "ratio"):
@@ -455,7 +459,7 @@ def krippendorff_alpha(
                 f"Il livello '{level}' richiede codici numerici; trovati valori non numerici."
             ) from exc
     else:
-        domain = np.arange(k)
+        domain = np.arange(value_counts.shape[1])
     value = krippendorff.alpha(
         value_counts=value_counts, value_domain=domain, level_of_measurement=level
     )

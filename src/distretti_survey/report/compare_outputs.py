@@ -126,6 +126,48 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
         columns={"bases": "Base per ondata"}
     )
     formats = {c: PCT for c in waves}
+    return [
+        Table(
+            "confronto",
+            "Indicatori per ondata e variazione",
+            shown,
+            "Variazione: ultima ondata meno la prima, in punti percentuali (p.p.). Prima "
+            "gli stessi distretti intervistati in tutte le ondate (la base dei confronti), poi "
+            "tutti gli intervistati di ciascuna ondata, poi ogni distretto; la base di ogni "
+            "riga è nell'ultima colonna. Solo voci comparabili secondo il crosswalk.",
+            formats,
+        ),
+        *_context_tables(comparison),
+    ]
+
+
+def comparison_key_figures(comparison: Comparison) -> list[tuple[str, str]]:
+    """Return the key figures of the comparison: changes on the panel, districts by status."""
+    first, last = comparison.waves[0], comparison.waves[-1]
+    overall = comparison.values[
+        (comparison.values["district_id"] == PANEL)
+        & comparison.values["indicator"].isin(["completamento", "realizzazione_budget"])
+    ]
+    key = [
+        (
+            f"{pct(row[first])} → {pct(row[last])}",
+            f"{INDICATOR_LABELS[row['indicator']]} ({pp(row['change'])}; stessi {row['bases']})",
+        )
+        for _, row in overall.iterrows()
+    ]
+    presence = comparison.presence
+    for status, text in (
+        ("panel", "distretti intervistati in tutte le ondate (base dei confronti)"),
+        ("non intervistato", "distretti del registro non intervistati in un'ondata"),
+        ("nuovo", "distretti nuovi nel registro"),
+        ("soppresso", "distretti soppressi"),
+    ):
+        key.append((str(int((presence["status"] == status).sum())), text))
+    return key
+
+
+def _context_tables(comparison: Comparison) -> list[Table]:
+    """Return the tables that frame the values: districts per wave, exclusions, crosswalk."""
     presence = comparison.presence.rename(
         columns={
             "district_id": "Distretto (id)",
@@ -157,16 +199,6 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     )
     return [
         Table(
-            "confronto",
-            "Indicatori per ondata e variazione",
-            shown,
-            "Variazione: ultima ondata meno la prima, in punti percentuali (p.p.). Prima "
-            "gli stessi distretti intervistati in tutte le ondate (la base dei confronti), poi "
-            "tutti gli intervistati di ciascuna ondata, poi ogni distretto; la base di ogni "
-            "riga è nell'ultima colonna. Solo voci comparabili secondo il crosswalk.",
-            formats,
-        ),
-        Table(
             "distretti",
             "Distretti per ondata: intervistati, non intervistati, nuovi, soppressi",
             presence,
@@ -189,29 +221,16 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     ]
 
 
-def comparison_key_figures(comparison: Comparison) -> list[tuple[str, str]]:
-    """Return the key figures of the comparison: changes on the panel, districts by status."""
-    first, last = comparison.waves[0], comparison.waves[-1]
-    overall = comparison.values[
-        (comparison.values["district_id"] == PANEL)
-        & comparison.values["indicator"].isin(["completamento", "realizzazione_budget"])
+def comparison_method_note(comparison: Comparison) -> list[str]:
+    """Return the method note: crosswalk, base of the changes, coding of each wave, exclusions."""
+    return [
+        "Ogni ondata successiva è ricondotta ai codici della prima con il "
+        "crosswalk del suo questionario.",
+        "Base dei confronti: i distretti intervistati in tutte le ondate; i valori di "
+        "tutti gli intervistati di ciascuna ondata sono mostrati a parte, con le loro basi.",
+        *(f"Ondata {wave}: {status.note('')}" for wave, status in comparison.coding.items()),
+        *(f"{r['item']}: {r['reason']}" for _, r in comparison.excluded.iterrows()),
     ]
-    key = [
-        (
-            f"{pct(row[first])} → {pct(row[last])}",
-            f"{INDICATOR_LABELS[row['indicator']]} ({pp(row['change'])}; stessi {row['bases']})",
-        )
-        for _, row in overall.iterrows()
-    ]
-    presence = comparison.presence
-    for status, text in (
-        ("panel", "distretti intervistati in tutte le ondate (base dei confronti)"),
-        ("non intervistato", "distretti del registro non intervistati in un'ondata"),
-        ("nuovo", "distretti nuovi nel registro"),
-        ("soppresso", "distretti soppressi"),
-    ):
-        key.append((str(int((presence["status"] == status).sum())), text))
-    return key
 
 
 def write_comparison(
@@ -242,9 +261,6 @@ def write_comparison(
     key = comparison_key_figures(comparison)
     key.append((str(len(comparison.excluded)), "voci escluse dal confronto (vedi tabelle)"))
     title = f"{names.survey_title}: confronto tra le ondate {first} e {last}"
-    coding_notes = [
-        f"Ondata {wave}: {status.note('')}" for wave, status in comparison.coding.items()
-    ]
     slides = [
         SectionSlide("Confronto tra le ondate", f"{first} e {last}"),
         KeyFiguresSlide(f"Dal {first} al {last}", key),
@@ -259,7 +275,6 @@ def write_comparison(
         ),
         synthetic=synthetic,
     )
-    excluded_text = [f"{r['item']}: {r['reason']}" for _, r in comparison.excluded.iterrows()]
     html = write_report(
         render_report(
             [
@@ -272,15 +287,7 @@ def write_comparison(
             ],
             title=title,
             synthetic=synthetic,
-            method_note=[
-                "Ogni ondata successiva è ricondotta ai codici della prima con il "
-                "crosswalk del suo questionario.",
-                "Base dei confronti: i distretti intervistati in tutte le ondate; i valori di "
-                "tutti gli intervistati di ciascuna ondata sono mostrati a parte, con le loro "
-                "basi.",
-                *coding_notes,
-                *excluded_text,
-            ],
+            method_note=comparison_method_note(comparison),
             findings_summary=[f"{t}: {v}" for v, t in key],
         ),
         out / "confronto.html",

@@ -44,30 +44,33 @@ def _paired(analysis: WaveAnalysis, labels: str) -> dict[str, Any]:
     }
 
 
-def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
-    """Return the figures of a wave's talk in presentation order, each note with its base."""
-    # Over 80 lines on purpose: one declarative list of the nine figures, read top to bottom
-    # as the talk is given; splitting it would scatter the order of the slides.
-    from distretti_survey.report.indicator_table import districts_from_table, ranking_from_table
-    from distretti_survey.report.narrative import coding_note, response_text
+@dataclass(frozen=True)
+class _Context:
+    """What every figure spec of a wave needs: data, labels, the bases said in words."""
 
-    ind, lab, table = analysis.indicators, analysis.labels, analysis.table
-    n = analysis.key_figures["n_districts"]
-    respondents = f"{n} distretti intervistati"
+    analysis: WaveAnalysis
+    respondents: str
+    coded: str
+    paired: str
 
-    def ranked(indicator: str, frame: str, key: str = "option") -> pd.DataFrame:
+    def ranked(self, indicator: str, frame: str, key: str = "option") -> pd.DataFrame:
         """The ranking of a chart, read from the indicator table (the order of ``frame``)."""
-        return ranking_from_table(table, indicator, list(ind[frame][key]), key)
+        from distretti_survey.report.indicator_table import ranking_from_table
 
-    coded = f"Risposte aperte codificate; base: {respondents}. {coding_note(analysis)}"
-    paired = (
-        f"Base: {respondents}. A sinistra la domanda a scelta multipla, a destra le risposte "
-        f"aperte codificate. {coding_note(analysis)}"
-    )
-    budget = analysis.table
-    budget = budget[budget["indicator"].eq("budget_realisation") & budget["district_id"].eq("")]
+        items = list(self.analysis.indicators[frame][key])
+        return ranking_from_table(self.analysis.table, indicator, items, key)
+
+
+def _progress_specs(c: _Context) -> list[FigureSpec]:
+    from distretti_survey.report.indicator_table import districts_from_table
+    from distretti_survey.report.narrative import response_text
+
+    analysis = c.analysis
+    ind, lab, table = analysis.indicators, analysis.labels, analysis.table
+    budget = table[table["indicator"].eq("budget_realisation") & table["district_id"].eq("")]
     roles = analysis.notes["status_roles"]
-    specs = [
+    ranked, coded = c.ranked, c.coded
+    return [
         FigureSpec(
             "01_stato_interventi",
             "status_chart",
@@ -107,6 +110,14 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             },
             coded,
         ),
+    ]
+
+
+def _training_specs(c: _Context) -> list[FigureSpec]:
+    analysis = c.analysis
+    ind, lab = analysis.indicators, analysis.labels
+    ranked, paired, respondents = c.ranked, c.paired, c.respondents
+    return [
         FigureSpec(
             "04_temi_formazione",
             "paired_rankings",
@@ -157,6 +168,14 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             },
             f"Base: {respondents}",
         ),
+    ]
+
+
+def _governance_specs(c: _Context) -> list[FigureSpec]:
+    analysis = c.analysis
+    ind, lab = analysis.indicators, analysis.labels
+    ranked, paired = c.ranked, c.paired
+    return [
         FigureSpec(
             "08_likert_governance",
             "likert_chart",
@@ -186,7 +205,27 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             ncols=2,
         ),
     ]
-    return specs
+
+
+def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
+    """Return the figures of a wave's talk in presentation order, each note with its base."""
+    from distretti_survey.report.narrative import coding_note
+
+    respondents = f"{analysis.key_figures['n_districts']} distretti intervistati"
+    context = _Context(
+        analysis,
+        respondents,
+        coded=f"Risposte aperte codificate; base: {respondents}. {coding_note(analysis)}",
+        paired=(
+            f"Base: {respondents}. A sinistra la domanda a scelta multipla, a destra le "
+            f"risposte aperte codificate. {coding_note(analysis)}"
+        ),
+    )
+    return [
+        *_progress_specs(context),
+        *_training_specs(context),
+        *_governance_specs(context),
+    ]
 
 
 def render_figure(
@@ -195,10 +234,11 @@ def render_figure(
     """Draw one figure, add title, source and demo mark, and save it as PNG and SVG."""
     import matplotlib.pyplot as plt
 
-    from distretti_survey.outputs import charts
+    from distretti_survey.outputs import charts, comparison_charts
 
     fig, ax = charts.new_figure(1, spec.ncols)
-    getattr(charts, spec.chart)(spec.data, ax=ax, **spec.kwargs)
+    module = comparison_charts if hasattr(comparison_charts, spec.chart) else charts
+    getattr(module, spec.chart)(spec.data, ax=ax, **spec.kwargs)
     charts.finish_figure(
         fig, title=spec.title, source=source or charts.source_line(wave), synthetic=synthetic
     )

@@ -281,27 +281,12 @@ def _agreement_table(analysis: WaveAnalysis, agreement: pd.DataFrame) -> Table:
     )
 
 
-def wave_tables(analysis: WaveAnalysis, agreement: pd.DataFrame | None) -> list[Table]:
-    """Return the tables of a wave's talk, in order, each with its base in the note.
-
-    The last sheet, ``indicatori``, is the long table of every number (``indicatori.csv``).
-    """
+def _profile_tables(analysis: WaveAnalysis, n: int, districts: dict) -> list[Table]:
     from distretti_survey.report.narrative import response_text
 
-    ind, lab = analysis.indicators, analysis.labels
-    n = analysis.key_figures["n_districts"]
-    small = f"«Base ridotta»: meno di {analysis.notes['threshold']} casi."
-    districts = {"district_id": lab["district"]}
-    matrix = ind["training_matrix"].rename(columns=lab["training_topics"])
-    matrix.index = matrix.index.map(lambda d: lab["district"].get(d, d))
-    matrix.index.name = "Distretto"
-    likert = {"item": lab["question"], "value": lab["likert_value"]}
-    likert_note = (
-        "Due basi: tutte le risposte alla domanda e le sole risposte valutate (esclusi "
-        "«non so» e «non applicabile»), ciascuna con la sua quota."
-    )
+    ind = analysis.indicators
     response = ind["response"][["district_name", "type", "interviewed"]]
-    tables = [
+    return [
         Table(
             "risposta",
             "Distretti del registro e interviste",
@@ -321,6 +306,28 @@ def wave_tables(analysis: WaveAnalysis, agreement: pd.DataFrame | None) -> list[
             "Base: comuni del registro nell'ondata.",
             districts,
         ),
+    ]
+
+
+def wave_tables(analysis: WaveAnalysis, agreement: pd.DataFrame | None) -> list[Table]:
+    """Return the tables of a wave's talk, in order, each with its base in the note.
+
+    The last sheet, ``indicatori``, is the long table of every number (``indicatori.csv``).
+    """
+    ind, lab = analysis.indicators, analysis.labels
+    n = analysis.key_figures["n_districts"]
+    small = f"«Base ridotta»: meno di {analysis.notes['threshold']} casi."
+    districts = {"district_id": lab["district"]}
+    matrix = ind["training_matrix"].rename(columns=lab["training_topics"])
+    matrix.index = matrix.index.map(lambda d: lab["district"].get(d, d))
+    matrix.index.name = "Distretto"
+    likert = {"item": lab["question"], "value": lab["likert_value"]}
+    likert_note = (
+        "Due basi: tutte le risposte alla domanda e le sole risposte valutate (esclusi "
+        "«non so» e «non applicabile»), ciascuna con la sua quota."
+    )
+    tables = [
+        *_profile_tables(analysis, n, districts),
         *_progress_tables(analysis, small, districts),
         _table(
             "temi_formazione",
