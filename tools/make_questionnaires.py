@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shutil
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -21,9 +22,14 @@ from distretti_survey.xlsx_io import safe_text, stable_save
 ROOT = Path(__file__).resolve().parents[1]
 CODING_FRAME_CSV = ROOT / "src" / "distretti_survey" / "resources" / "coding_frame.csv"
 IT, EN = "label::Italiano (it)", "label::English (en)"
-SURVEY_COLUMNS = ("type", "name", IT, EN, "required", "constraint", "relevant", "hint", "theme",
-                  "pii")  # fmt: skip
-CHOICES_COLUMNS = ("list_name", "name", IT, EN, "score")
+HINT_IT, HINT_EN = "hint::Italiano (it)", "hint::English (en)"
+MESSAGE_IT, MESSAGE_EN = "constraint_message::Italiano (it)", "constraint_message::English (en)"
+SOFT_IT, SOFT_EN = "soft_constraint_message::Italiano (it)", "soft_constraint_message::English (en)"
+# Column order of the survey sheet; the tuples below keep the older (type .. pii) layout.
+SURVEY_COLUMNS = ("type", "name", IT, EN, HINT_IT, HINT_EN, "required", "relevant",
+                  "constraint", MESSAGE_IT, MESSAGE_EN, "soft_constraint", SOFT_IT, SOFT_EN,
+                  "theme", "pii")  # fmt: skip
+CHOICES_COLUMNS = ("list_name", "name", IT, EN, "score", "role")
 SETTINGS_COLUMNS = ("form_title", "form_id", "version", "wave", "default_language", "synthetic")
 CODING_FRAME_COLUMNS = ("code_id", "theme", "parent", IT, EN, "definition", "use_when",
                         "not_when", "examples", "keywords", "patterns")  # fmt: skip
@@ -31,6 +37,67 @@ CROSSWALK_COLUMNS = ("kind", "from_wave", "to_wave", "old", "new", "comparable",
 
 LIKERT_HINT = "Leggere le modalità di risposta; «Non so» non va suggerito."
 AGREE_HINT = "Grado di accordo con l'affermazione. " + LIKERT_HINT
+
+HINTS_EN = {
+    "Precompilato: non modificare.": "Pre-filled: do not change.",
+    "Giorno in cui si è svolta l'intervista.": "Day on which the interview took place.",
+    "Dato personale: non compare nei risultati.": "Personal data: never shown in the results.",
+    "Chiedere il consenso alla fine dell'intervista.": "Ask for consent at the end of the "
+    "interview.",
+    "Ambito secondo il bando regionale.": "Area as defined by the regional call.",
+    "Breve descrizione, come nel programma di intervento.": "Short description, as in the "
+    "intervention programme.",
+    "Importo in euro, senza simbolo di valuta.": "Amount in euro, without currency symbol.",
+    "Importo in euro già speso o impegnato.": "Amount in euro already spent or committed.",
+    "Riportare la risposta con le parole dell'intervistato.": "Write down the answer in the "
+    "respondent's own words.",
+    "Sono possibili più risposte.": "More than one answer is possible.",
+    LIKERT_HINT: "Read out the answer options; do not suggest «Don't know».",
+    AGREE_HINT: "Agreement with the statement. Read out the answer options; do not suggest "
+    "«Don't know».",
+    "Sono possibili più risposte; «Nessuna criticità» esclude le altre.": "More than one "
+    "answer is possible; «No problems» excludes the others.",
+}
+#: Budgets above this many euro per intervention are typing mistakes (issue 14: 10^15 euro).
+BUDGET_CAP = "10000000"
+BUDGET_CONSTRAINT = f". >= 0 and . <= {BUDGET_CAP}"
+BUDGET_MESSAGE = (
+    "L'importo deve essere in euro, tra 0 e 10.000.000 per intervento.",
+    "The amount must be in euro, between 0 and 10,000,000 per intervention.",
+)
+#: question -> (constraint, Italian message, English message); replaces the tuple's constraint.
+CONSTRAINTS = {
+    "interview_date": (". <= today() and . >= date('2000-01-01')",
+                       "La data dell'intervista non può essere nel futuro né prima del 2000.",
+                       "The interview date cannot be in the future or before 2000."),
+    "referent_email": (r"regex(., '^[^@\s]+@[^@\s]+\.[^@\s]+$')",
+                       "Indirizzo email non valido (esempio: nome@comune.pv.it).",
+                       "Not a valid email address (e.g. name@comune.pv.it)."),
+    "budget_planned": (BUDGET_CONSTRAINT, *BUDGET_MESSAGE),
+    "budget_spent": (BUDGET_CONSTRAINT, *BUDGET_MESSAGE),
+    "gov_problems": ("not(selected(., 'nessuno') and count-selected(.) > 1)",
+                     "«Nessuna criticità» esclude le altre risposte.",
+                     "«No problems» excludes the other answers."),
+}  # fmt: skip
+#: question -> (condition that should hold, Italian, English): when false, a warning only.
+SOFT_CONSTRAINTS = {
+    "budget_spent": (". <= coalesce(${budget_planned}, .)",
+                     "La spesa sostenuta supera il budget previsto: verificare i due importi.",
+                     "Spending exceeds the planned budget: check both amounts."),
+}  # fmt: skip
+#: (list, option) -> role: what the option means to general code (see ARCHITECTURE.md).
+ROLES = {
+    ("ruolo", "altro"): "other",
+    ("stato", "non_avviato"): "not_started",
+    ("stato", "in_progettazione"): "in_progress",
+    ("stato", "in_corso"): "in_progress",
+    ("stato", "completato"): "completed",
+    ("stato", "annullato"): "cancelled",
+    ("livello", "non_so"): "dont_know",
+    ("accordo", "non_so"): "dont_know",
+    ("accordo", "non_applicabile"): "not_applicable",
+    ("problemi", "nessuno"): "none",
+}
 
 # (type, name, Italian, English, required, constraint, relevant, hint, theme, pii)
 SURVEY_2011 = [
@@ -237,8 +304,22 @@ CROSSWALK_2012 = [
 ]  # fmt: skip
 
 
+def _survey_row(row: tuple) -> tuple:
+    """Return one (type .. pii) tuple in the order of ``SURVEY_COLUMNS``."""
+    kind, name, it, en, required, constraint, relevant, hint, theme, pii = row
+    constraint, message_it, message_en = CONSTRAINTS.get(name, (constraint, "", ""))
+    soft, soft_it, soft_en = SOFT_CONSTRAINTS.get(name, ("", "", ""))
+    hint_en = HINTS_EN[hint] if hint else ""
+    return (kind, name, it, en, hint, hint_en, required, relevant, constraint, message_it,
+            message_en, soft, soft_it, soft_en, theme, pii)  # fmt: skip
+
+
 def survey_rows(wave: int) -> list[tuple]:
-    """Return the ``survey`` rows of a demo wave."""
+    """Return the ``survey`` rows of a demo wave, in the order of ``SURVEY_COLUMNS``."""
+    return [_survey_row(row) for row in _survey_tuples(wave)]
+
+
+def _survey_tuples(wave: int) -> list[tuple]:
     rows = list(SURVEY_2011)
     if wave >= 2012:
         for i, row in enumerate(rows):
@@ -252,12 +333,12 @@ def survey_rows(wave: int) -> list[tuple]:
 
 
 def choice_rows(wave: int) -> list[tuple]:
-    """Return the ``choices`` rows of a demo wave."""
+    """Return the ``choices`` rows of a demo wave, with their ``role``."""
     rows = list(CHOICES_2011)
     if wave >= 2012:
         last = max(i for i, row in enumerate(rows) if row[0] == NEW_OPTION[0])
         rows.insert(last + 1, NEW_OPTION)
-    return rows
+    return [(*row, ROLES.get((row[0], row[1]), "")) for row in rows]
 
 
 def coding_frame_rows(path: Path = CODING_FRAME_CSV) -> list[tuple]:
@@ -311,6 +392,10 @@ def main(argv: list[str] | None = None) -> int:
         out = args.root / str(wave)
         out.mkdir(parents=True, exist_ok=True)
         print(stable_save(build_questionnaire(wave, frame), out / "questionnaire.xlsx"))
+    messy = args.root / "messy"
+    if messy.is_dir():  # the messy demo wave uses the 2011 questionnaire
+        shutil.copyfile(args.root / "2011" / "questionnaire.xlsx", messy / "questionnaire.xlsx")
+        print(messy / "questionnaire.xlsx")
     return 0
 
 

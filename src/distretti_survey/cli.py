@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from distretti_survey import __version__
-from distretti_survey.errors import DistrettiError
+from distretti_survey.errors import DistrettiError, QuestionnaireError
 
 
 def _print_findings(findings, limit: int) -> None:
@@ -342,6 +342,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except QuestionnaireError as exc:
+        for finding in exc.findings:
+            print(finding.one_line())
+        print(f"errore: {exc}", file=sys.stderr)
+        return exc.exit_code
     except DistrettiError as exc:
         print(f"errore: {exc}", file=sys.stderr)
         return exc.exit_code

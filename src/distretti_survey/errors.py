@@ -17,3 +17,12 @@ class ConfigError(DistrettiError):
     """A data file the researchers edit (registry, questionnaire, coding frame) is invalid."""
 
     exit_code = 1
+
+
+class QuestionnaireError(InputError):
+    """The questionnaire cannot be loaded: its problems were written like the data's findings."""
+
+    def __init__(self, message: str, findings: object, files: tuple[object, ...]) -> None:
+        super().__init__(message)
+        self.findings = findings
+        self.files = files

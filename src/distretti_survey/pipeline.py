@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from distretti_survey.errors import DistrettiError
+from distretti_survey.errors import DistrettiError, QuestionnaireError
 from distretti_survey.findings import Findings
 from distretti_survey.locate import WavePaths, find_decisions, find_registry, find_wave
 
@@ -32,13 +32,35 @@ CODING_UNREVIEWED = "unreviewed"
 CODING_SIMULATED = "simulated"
 
 
-def _load(path: str | Path, questionnaire: str | Path | None, registry: str | Path | None):
-    """Return (paths, instrument, registry) of the wave that ``path`` belongs to."""
-    from distretti_survey.instrument import load_instrument
+def _load(
+    path: str | Path,
+    questionnaire: str | Path | None,
+    registry: str | Path | None,
+    *,
+    out: str | Path | None = None,
+    kind: str = "validate",
+):
+    """Return (paths, instrument, registry) of the wave that ``path`` belongs to.
+
+    A questionnaire that cannot be loaded is reported like data: its findings go to
+    ``findings.csv``/``.xlsx`` (with an ``accounting.json`` saying nothing was read) in ``out``
+    or the command's default folder, and ``QuestionnaireError`` (exit code 2) says where.
+    """
+    from distretti_survey.ingest.write import write_questionnaire_failure
+    from distretti_survey.instrument import check_instrument
     from distretti_survey.registry import load_registry
 
     paths = find_wave(path, questionnaire)
-    instrument = load_instrument(paths.questionnaire)
+    instrument, problems = check_instrument(paths.questionnaire)
+    if instrument is None:
+        out_dir = Path(out) if out else paths.interim(paths.wave_dir.name, kind)
+        files = write_questionnaire_failure(problems, out_dir, paths.questionnaire)
+        raise QuestionnaireError(
+            f"{paths.questionnaire}: questionario non caricato, {len(problems)} problemi "
+            f"(foglio, riga e colonna in {out_dir / 'findings.xlsx'}).",
+            problems,
+            tuple(files),
+        )
     return paths, instrument, load_registry(find_registry(registry, paths))
 
 
@@ -65,7 +87,7 @@ def make_templates(
     """Write the data-entry workbooks of a wave: one per district, or one master workbook."""
     from distretti_survey.templates import build_templates
 
-    _, instrument, reg = _load(wave_dir, None, registry)
+    _, instrument, reg = _load(wave_dir, None, registry, out=out, kind="templates")
     table = reg.districts(instrument.wave)
     if districts:
         unknown = sorted(set(districts) - set(table["district_id"]))
@@ -102,11 +124,32 @@ class ValidateResult:
         return 1 if self.findings.has_errors else 0
 
 
-def _read(path: str | Path, questionnaire: str | Path | None, registry: str | Path | None):
-    from distretti_survey.ingest import read_wave
+def _read(
+    path: str | Path,
+    questionnaire: str | Path | None,
+    registry: str | Path | None,
+    *,
+    out: str | Path | None = None,
+    kind: str = "validate",
+):
+    """Load the wave's questionnaire and registry, read every interview, redact open answers.
 
-    paths, instrument, reg = _load(path, questionnaire, registry)
-    return paths, instrument, reg, read_wave(paths.data, instrument, reg)
+    Personal data (the referents' own name, e-mail and phone, any e-mail, phone or tax code,
+    and the names of ``data/reference/redact.csv``) is taken out of the open answers here, so
+    nothing downstream (coding, tables, deck, HTML) ever sees it.
+    """
+    import dataclasses
+
+    from distretti_survey.ingest import read_wave
+    from distretti_survey.privacy import load_redaction_list, redact_open_answers
+
+    paths, instrument, reg = _load(path, questionnaire, registry, out=out, kind=kind)
+    ingest = read_wave(paths.data, instrument, reg)
+    names = load_redaction_list(Path(reg.path).with_name("redact.csv"))
+    data, counts = redact_open_answers(ingest.data, names)
+    accounting = dataclasses.replace(ingest.accounting, redaction=counts)
+    ingest = dataclasses.replace(ingest, data=data, accounting=accounting)
+    return paths, instrument, reg, ingest
 
 
 def validate_wave(
@@ -122,7 +165,7 @@ def validate_wave(
     """
     from distretti_survey.ingest import write_outputs
 
-    paths, instrument, _, ingest = _read(path, questionnaire, registry)
+    paths, instrument, _, ingest = _read(path, questionnaire, registry, out=out)
     out_dir = Path(out) if out else paths.interim(instrument.wave, "validate")
     files = write_outputs(ingest, out_dir)
     return ValidateResult(paths, instrument, ingest, out_dir, tuple(files))
@@ -203,7 +246,7 @@ def code_wave(
     from distretti_survey.coding.run import write_coding
     from distretti_survey.coding.suggest import split_segments
 
-    paths, instrument, _, ingest = _read(path, questionnaire, registry)
+    paths, instrument, _, ingest = _read(path, questionnaire, registry, out=out, kind="coding")
     if simulate and not instrument.synthetic:
         raise DistrettiError(
             "--simulate è ammesso solo su dati dimostrativi (settings: synthetic = yes): "
@@ -267,6 +310,7 @@ def prepare_wave(
 
     from distretti_survey.coding.run import code_wave as code_answers
     from distretti_survey.coding.run import read_decisions
+    from distretti_survey.ingest.guard import list_inputs
 
     paths, instrument, reg, ingest = _read(path, None, registry)
     found = find_decisions(decisions, paths, instrument.wave)
@@ -276,9 +320,9 @@ def prepare_wave(
         instrument.coding_frame,
         coder_decisions=[human] if human is not None else [],
     )
-    # The accounting names the files relative to what was read (a folder, or a file's folder).
-    base = paths.data if paths.data.is_dir() else paths.data.parent
-    inputs = [paths.questionnaire, Path(reg.path), *(base / f for f in ingest.accounting.files)]
+    # The accounting's file names are escaped for display; the manifest hashes the real files.
+    files, _, _ = list_inputs(paths.data)
+    inputs = [paths.questionnaire, Path(reg.path), *(f.path for f in files)]
     status = CODING_UNREVIEWED
     if found:
         inputs.append(found)

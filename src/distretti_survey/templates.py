@@ -43,6 +43,7 @@ REQUIRED_FILL = "FFF2CC"  # light yellow: the cells an interviewer must not leav
 ANSWER_FILL = "EAF1FB"  # light blue: the other answer cells
 _BOUND = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:[.,]\d+)?)$")
 _OPERATORS = {
+    "between": "between",
     ">=": "greaterThanOrEqual",
     "<=": "lessThanOrEqual",
     ">": "greaterThan",
@@ -148,9 +149,15 @@ def _write_meta(wb: Workbook, instrument: Instrument, district: tuple[str, str] 
     ws.sheet_state = "hidden"
 
 
+def _excel_number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def _validation(q: Question, lists: _ListRanges, list_name: str | None = None):
     """Return the DataValidation for the answer cells of ``q`` (None when free text)."""
     from openpyxl.worksheet.datavalidation import DataValidation
+
+    from distretti_survey.xpath import numeric_bounds
 
     list_name = list_name or q.list_name
     if list_name:
@@ -169,10 +176,19 @@ def _validation(q: Question, lists: _ListRanges, list_name: str | None = None):
             (match.group(1), match.group(2).replace(",", ".")) if match else (">=", "-1E+15")
         )
         text = f"Scrivere un numero {op} {bound}." if match else "Scrivere un numero."
+        low, high = (None, None) if match else numeric_bounds(q.constraint) or (None, None)
+        bound2 = None
+        if low is not None and high is not None:  # ". >= 0 and . <= 10000000"
+            op, bound, bound2 = "between", _excel_number(low), _excel_number(high)
+            text = f"Scrivere un numero tra {bound} e {high:,.0f}.".replace(",", ".")
+        elif low is not None or high is not None:
+            op, bound = (">=", _excel_number(low)) if high is None else ("<=", _excel_number(high))
+            text = f"Scrivere un numero {op} {bound}."
         return DataValidation(
             type=kind,
             operator=_OPERATORS[op],
             formula1=bound,
+            formula2=bound2,
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="Numero non valido",

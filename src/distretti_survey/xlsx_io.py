@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,25 @@ if TYPE_CHECKING:
     from openpyxl import Workbook
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@")
+#: Characters XML 1.0 (so xlsx, pptx, docx) cannot hold: C0 controls but tab, LF and CR.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_control_chars(text: str) -> str:
+    """Return ``text`` without the control characters an xlsx cannot hold.
+
+    A vertical tab or a form feed (Word's manual line and page breaks, pasted into a cell)
+    becomes a line break; the other controls are dropped. Every xlsx writer goes through
+    ``safe_text``, which calls this; the ingest calls it on the text it reads.
+
+    Examples
+    --------
+    >>> clean_control_chars("riga uno\\x0briga due\\x07")
+    'riga uno\\nriga due'
+    """
+    if not _CONTROL_CHARS.search(text):
+        return text
+    return _CONTROL_CHARS.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", text)
 
 
 def looks_like_formula(value: object) -> bool:
@@ -39,7 +59,8 @@ def safe_text(value: object) -> object:
     """Return ``value`` ready for a cell, so text that looks like a formula stays text.
 
     openpyxl turns any string starting with ``=`` into a formula; an answer such as
-    ``=HYPERLINK(...)`` or ``-20% di affluenza`` must be stored as the text typed. Such strings
+    ``=HYPERLINK(...)`` or ``-20% di affluenza`` must be stored as the text typed, and refuses
+    control characters (``clean_control_chars`` removes them). Formula-like strings
     come back as a ``CellRichText``, which openpyxl always writes as a text cell; readers
     (openpyxl, calamine, pandas) read it back as the same plain string. Other values are
     returned unchanged.
@@ -60,6 +81,8 @@ def safe_text(value: object) -> object:
     >>> str(safe_text("=1+1"))
     '=1+1'
     """
+    if isinstance(value, str):
+        value = clean_control_chars(value)
     if not looks_like_formula(value):
         return value
     from openpyxl.cell.rich_text import CellRichText

@@ -161,12 +161,13 @@ def test_interventi_layout_and_number_date_validation(district_book):
     ]
     assert ws.row_dimensions[2].hidden
     dvs = _validations(ws)
-    for col in "DE":
+    for col in "DE":  # the constraint ". >= 0 and . <= 10000000"
         budget = dvs[f"{col}3:{col}42"]
-        assert (budget.type, budget.operator, budget.formula1) == (
+        assert (budget.type, budget.operator, budget.formula1, budget.formula2) == (
             "decimal",
-            "greaterThanOrEqual",
+            "between",
             "0",
+            "10000000",
         )
     assert dvs["F3:F42"].type == "date"
     assert "B3:B42" not in dvs  # free text

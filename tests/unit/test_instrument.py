@@ -294,10 +294,12 @@ def test_demo_question_attributes(demo):
     spent = demo.question("budget_spent")
     assert (spent.type, spent.constraint, spent.repeat, spent.group) == (
         "decimal",
-        ". >= 0",
+        ". >= 0 and . <= 10000000",
         "interventions",
         "avanzamento",
     )
+    assert spent.constraint_message("it").startswith("L'importo deve essere in euro")
+    assert spent.soft_constraint == ". <= coalesce(${budget_planned}, .)"
     assert "non_avviato" in spent.relevant
     assert demo.question("district_id").required
     assert demo.question("training_topics").list_name == "temi_formazione"

@@ -149,6 +149,7 @@ def write_coding(
         illustrative_quotes,
     )
     from distretti_survey.coding.workbooks import write_coder_workbook, write_disagreements
+    from distretti_survey.csv_io import write_csv
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -171,7 +172,7 @@ def write_coding(
     tables["citazioni.csv"] = illustrative_quotes(final, result.segments, frame)
     for name, table in tables.items():
         path = out / name
-        table.to_csv(path, index=False, lineterminator="\n")
+        write_csv(table, path)
         written.append(path)
     counts = {**result.counts, "simulated_coders": result.simulated}
     (out / "counts.json").write_text(

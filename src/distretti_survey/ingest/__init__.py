@@ -15,14 +15,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from distretti_survey.errors import InputError
 from distretti_survey.findings import Finding, Findings
 from distretti_survey.ingest.model import (
     Accounting,
     BlankRow,
     IngestResult,
     Rejection,
+    RepeatCount,
+    RowsLost,
     SurveyData,
+    row_ranges,
 )
 from distretti_survey.ingest.write import write_outputs
 
@@ -31,38 +33,12 @@ __all__ = [
     "BlankRow",
     "IngestResult",
     "Rejection",
+    "RepeatCount",
+    "RowsLost",
     "SurveyData",
     "read_wave",
     "write_outputs",
 ]
-
-SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
-#: Files in an input folder that are not interviews.
-NOT_INTERVIEWS = {"questionnaire.xlsx", "questionario.xlsx"}
-
-
-def _input_files(path: Path) -> tuple[list[Path], list[Path], Path]:
-    """Return (files to read, files ignored, base folder for display names)."""
-    if path.is_file():
-        return [path], [], path.parent
-    if not path.is_dir():
-        raise InputError(f"Percorso inesistente: {path}")
-    folder = path / "interviews" if (path / "interviews").is_dir() else path
-    files, ignored = [], []
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.is_dir() or item.name.startswith("."):
-            continue
-        if (
-            item.name.startswith("~$")
-            or item.suffix.lower() not in SUFFIXES
-            or (item.name.lower() in NOT_INTERVIEWS)
-        ):
-            ignored.append(item)  # Excel lock files, the questionnaire, notes
-        else:
-            files.append(item)
-    if not files:
-        raise InputError(f"Nessun file di interviste (.xlsx, .csv) in {folder}")
-    return files, ignored, path if path.is_dir() else path.parent
 
 
 @contextmanager
@@ -109,25 +85,53 @@ def read_wave(path: str | os.PathLike[str], instrument: Any, registry: Any = Non
         return _read_wave(Path(path), form_spec(instrument), registry)
 
 
-def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
-    from distretti_survey.ingest.book import BookError, open_book
-    from distretti_survey.ingest.validate import (
-        build_tables,
-        check_interview,
-        duplicate_groups,
-        normalise_district,
-    )
+def _open(file, name: str):
+    """Open one input file (an ``guard.InputFile``): an ODK Central zip or a workbook/CSV."""
+    from distretti_survey.ingest.book import open_book
+    from distretti_survey.ingest.exports import open_odk_zip
+
+    if file.path.suffix.lower() == ".zip":
+        return open_odk_zip(file.path, name)
+    return open_book(file.path, name, file.root)
+
+
+def _read_file(book, spec: Any, findings: Findings, lost: list) -> list:
+    """Read one opened file into raw interviews; return [] (with an error) if not recognised."""
+    from distretti_survey.ingest.exports import csv_finding
     from distretti_survey.ingest.wide import is_wide_book, read_wide_book
     from distretti_survey.ingest.workbook import is_district_book, read_district_book
 
-    files, ignored, base = _input_files(path)
-    findings = Findings()
+    if not book.is_csv and "interviste" not in book.sheets and is_district_book(book):
+        raw, found, gone = read_district_book(book, spec)
+        findings.extend(found)
+        lost.extend(gone)
+        return [raw]
+    if is_wide_book(book, spec):
+        raws, found, gone = read_wide_book(book, spec)
+        note = csv_finding(book, bool(spec.repeats)) if book.is_csv else None
+        findings.extend([note] if note else [])
+        findings.extend(found)
+        lost.extend(gone)
+        return raws
+    return []
+
+
+def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
+    from distretti_survey.ingest.book import BookError
+    from distretti_survey.ingest.columns import content_rows
+    from distretti_survey.ingest.guard import ignored_findings, list_inputs
+    from distretti_survey.ingest.model import RowsLost
+    from distretti_survey.ingest.validate import build_tables, check_interview
+
+    files, ignored, _ = list_inputs(path)
+    findings = Findings(ignored_findings(ignored))
     raws = []
     failed: list[tuple[str, str]] = []
+    lost: list[RowsLost] = []
     for file in files:
-        name = file.relative_to(base).as_posix() if file.is_relative_to(base) else file.name
+        name = file.name
         try:
-            book = open_book(file, name)
+            book = _open(file, name)
         except BookError as exc:
             failed.append((name, str(exc)))
             findings.add(
@@ -139,34 +143,76 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
                 )
             )
             continue
-        if not book.is_csv and "interviste" not in book.sheets and is_district_book(book):
-            raw, found = read_district_book(book, spec)
-            raws.append(raw)
-        elif is_wide_book(book, spec):
-            more, found = read_wide_book(book, spec)
-            raws.extend(more)
-        else:
+        findings.extend(book.findings)
+        try:
+            more = _read_file(book, spec, findings, lost)
+        except Exception as exc:  # one odd file must not stop the others
+            unexpected = _unexpected(name, exc)
+            findings.add(unexpected)
+            failed.append((name, unexpected.message))
+            continue
+        if not more and not _known_structure(book, spec):
             reason = "nessun foglio riconosciuto (né modello per distretto, né master, né export)"
             failed.append((name, reason))
-            found = [
+            rows = [(s, content_rows(r)) for s, r in book.sheets.items()]
+            where = "; ".join(f"{s}: righe {row_ranges(c)}" for s, c in rows if c)
+            lost.extend(RowsLost(name, s, c, "", "file non riconosciuto") for s, c in rows if c)
+            findings.add(
                 Finding(
                     file=name,
                     severity="error",
-                    message=f"File non riconosciuto: {reason}.",
+                    message=f"File non riconosciuto: {reason}"
+                    + (f"; non lette: {where}." if where else "."),
                     suggestion="Usare i modelli generati dal pacchetto "
                     "o un export con la colonna district_id.",
                 )
-            ]
-        findings.extend(found)
-
+            )
+        raws.extend(more)
     # A row with only the pre-filled district is a district not interviewed, not an interview.
     blank = [_blank_row(raw) for raw in raws if raw.is_empty()]
     raws = [raw for raw in raws if not raw.is_empty()]
+    districts, reasons = _districts(raws, spec, registry, findings)
+    accepted, rejected = [], []
+    for raw, district, reason in zip(raws, districts, reasons, strict=True):
+        if reason:
+            rejected.append(Rejection(raw.source, district, reason))
+            continue
+        values, rows, found = check_interview(raw, spec, district)
+        findings.extend(found)
+        accepted.append((district, raw, values, rows))
+    accepted.sort(key=lambda item: item[0])
+    data = build_tables(spec.wave, spec, accepted)
+    accounting = Accounting(
+        files=tuple(f.name for f in files),
+        files_failed=tuple(failed),
+        read=len(raws),
+        accepted=tuple(data.interviews["interview_id"]),
+        rejected=tuple(rejected),
+        ignored=tuple(f"{i.name} ({i.reason})" for i in ignored),
+        blank_rows=tuple(blank),
+        repeats=_repeat_counts(spec, raws, reasons, data, lost),
+        rows_not_read=tuple(r for r in lost if r.what not in spec.repeats),
+    )
+    return IngestResult(data, findings, accounting, wave=spec.wave, synthetic=spec.synthetic)
 
-    wave = spec.wave
+
+def _known_structure(book, spec: Any) -> bool:
+    from distretti_survey.ingest.wide import is_wide_book
+    from distretti_survey.ingest.workbook import is_district_book
+
+    return (not book.is_csv and is_district_book(book)) or is_wide_book(book, spec)
+
+
+def _districts(
+    raws: list, spec: Any, registry: Any, findings: Findings
+) -> tuple[list[str], list[str]]:
+    """Return each interview's district and rejection reason ("" when usable)."""
+    from distretti_survey.ingest.exports import review_exclusions
+    from distretti_survey.ingest.validate import duplicate_groups, normalise_district
+
     known, names = None, {}
-    if registry is not None and wave is not None:
-        table = registry.districts(wave)
+    if registry is not None and spec.wave is not None:
+        table = registry.districts(spec.wave)
         known = list(table["district_id"])
         names = dict(zip(table["district_id"], table["district_name"], strict=True))
     districts, reasons = [], []
@@ -176,7 +222,13 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
         districts.append(district)
         reasons.append(reason)
         _check_meta(raw, spec, district, findings)
-    for positions in duplicate_groups(districts).values():
+    # not approved or replaced submissions leave before duplicates are looked for
+    excluded = review_exclusions(raws, districts)
+    for i, finding in excluded.items():
+        findings.add(finding)
+        reasons[i] = reasons[i] or finding.message.removeprefix("Compilazione esclusa: ")[:-1]
+    usable = ["" if i in excluded else d for i, d in enumerate(districts)]
+    for positions in duplicate_groups(usable).values():
         for i in positions:
             others = ", ".join(raws[j].source for j in positions if j != i)
             cell = raws[i].district_cell()
@@ -195,29 +247,40 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
                 )
             )
             reasons[i] = reasons[i] or f"duplicata (anche in {others})"
+    return districts, reasons
 
-    accepted, rejected = [], []
-    for raw, district, reason in zip(raws, districts, reasons, strict=True):
-        if reason:
-            rejected.append(Rejection(raw.source, district, reason))
-            continue
-        values, rows, found = check_interview(raw, spec, district)
-        findings.extend(found)
-        accepted.append((district, raw, values, rows))
-    accepted.sort(key=lambda item: item[0])
-    data = build_tables(wave, spec, accepted)
-    accounting = Accounting(
-        files=tuple(
-            f.relative_to(base).as_posix() if f.is_relative_to(base) else f.name for f in files
-        ),
-        files_failed=tuple(failed),
-        read=len(raws),
-        accepted=tuple(data.interviews["interview_id"]),
-        rejected=tuple(rejected),
-        ignored=tuple(p.name for p in ignored),
-        blank_rows=tuple(blank),
+
+def _repeat_counts(spec: Any, raws: list, reasons: list[str], data, lost: list) -> dict:
+    """Count the rows of every repeat: read, accepted, rejected with file, sheet and rows."""
+    from distretti_survey.ingest.model import RepeatCount, RowsLost
+
+    out = {}
+    for repeat in spec.repeats:
+        rejected = [r for r in lost if r.what == repeat]
+        for raw, reason in zip(raws, reasons, strict=True):
+            rows = raw.repeats.get(repeat, [])
+            if reason and rows:
+                by_sheet: dict[str, list[int]] = {}
+                for row in rows:
+                    by_sheet.setdefault(row.sheet, []).append(row.row or 0)
+                rejected.extend(
+                    RowsLost(raw.file, sheet, tuple(nums), repeat, f"intervista scartata: {reason}")
+                    for sheet, nums in by_sheet.items()
+                )
+        accepted = len(data.repeats.get(repeat, ()))
+        read = accepted + sum(len(r.rows) for r in rejected)
+        out[repeat] = RepeatCount(read, accepted, tuple(rejected))
+    return out
+
+
+def _unexpected(name: str, exc: Exception) -> Finding:
+    """Return the finding for a file whose content made a reader fail (a bug to report)."""
+    return Finding(
+        file=name,
+        severity="error",
+        message=f"File non letto: errore imprevisto durante la lettura ({type(exc).__name__}).",
+        suggestion="Controllare il file; se è corretto, segnalare il problema con il file.",
     )
-    return IngestResult(data, findings, accounting, wave=wave, synthetic=spec.synthetic)
 
 
 def _blank_row(raw) -> BlankRow:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from distretti_survey.ingest.values import Choice
+from distretti_survey.ingest.values import Choice, fold
+
+#: The repeat the demo questionnaire calls ``interventions``: ``SurveyData.interventions``.
+MAIN_REPEAT = "interventions"
 
 #: Question types that hold no answer in a workbook.
 STRUCTURE_TYPES = {
@@ -42,6 +46,20 @@ class QuestionSpec:
     theme: str = ""
     pii: bool = False
     repeat: str = ""
+    constraint_message: str = ""
+    soft_constraint: str = ""
+    soft_constraint_message: str = ""
+    #: the labels in every language of the questionnaire (the first is ``label``)
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RepeatSpec:
+    """One repeat group: its name, the repeat it sits in ("" at the top) and its labels."""
+
+    name: str
+    parent: str = ""
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,14 +74,68 @@ class FormSpec:
     synthetic: bool = False
     open_questions: tuple[str, ...] = field(default_factory=tuple)
     likert_items: tuple[str, ...] = field(default_factory=tuple)
+    ordered_lists: tuple[str, ...] = field(default_factory=tuple)
+    #: repeat groups in questionnaire order (outer before inner)
+    repeats: dict[str, RepeatSpec] = field(default_factory=dict)
 
     def top(self) -> list[QuestionSpec]:
         """Return the questions outside any repeat."""
         return [q for q in self.questions.values() if not q.repeat]
 
-    def repeat_fields(self, repeat: str = "interventions") -> list[QuestionSpec]:
-        """Return the questions of one repeat group, in order."""
+    @property
+    def main_repeat(self) -> str:
+        """Return the repeat whose rows are ``SurveyData.interventions``.
+
+        The repeat named ``interventions`` when there is one, else the first repeat of the
+        questionnaire that is not inside another repeat ("" when there is no repeat).
+        """
+        if MAIN_REPEAT in self.repeats:
+            return MAIN_REPEAT
+        return next((r.name for r in self.repeats.values() if not r.parent), "")
+
+    def repeat_fields(self, repeat: str | None = None) -> list[QuestionSpec]:
+        """Return the questions of one repeat group (default: the main one), in order."""
+        repeat = self.main_repeat if repeat is None else repeat
         return [q for q in self.questions.values() if q.repeat == repeat]
+
+    @cached_property
+    def header_index(self) -> dict[str, str]:
+        """Return folded question name or label (any language) -> question name.
+
+        Names win over labels; a label shared by two questions is left out (ambiguous).
+        """
+        index: dict[str, str] = {}
+        ambiguous: set[str] = set()
+        for q in self.questions.values():
+            for text in dict.fromkeys((q.label, *q.labels)):
+                key = fold(text)
+                if not key or key in ambiguous:
+                    continue
+                if key in index and index[key] != q.name:
+                    ambiguous.add(key)
+                    del index[key]
+                else:
+                    index[key] = q.name
+        for q in self.questions.values():
+            index[fold(q.name)] = q.name
+            index[q.name] = q.name
+        return index
+
+    @cached_property
+    def option_index(self) -> dict[str, dict[str, str]]:
+        """Return select_multiple question -> folded option code or label -> option code."""
+        out: dict[str, dict[str, str]] = {}
+        for q in self.questions.values():
+            if q.type != "select_multiple":
+                continue
+            table: dict[str, str] = {}
+            for c in self.options(q.name):
+                for text in (c.label, *c.labels):
+                    table.setdefault(fold(text), c.code)
+                table[fold(c.code)] = c.code
+                table[c.code] = c.code
+            out[q.name] = table
+        return out
 
     @property
     def pii(self) -> list[str]:
@@ -130,10 +202,14 @@ def form_spec(instrument: Any) -> FormSpec:
             label=_text(_get(q, "label", "label_it", default="")) or name,
             required=_flag(_get(q, "required", default=False)),
             constraint=_text(_get(q, "constraint", default="")),
-            relevant=_text(_get(q, "relevant", default="")),
+            relevant=_relevant(instrument, q, name),
             theme=_text(_get(q, "theme", default="")),
             pii=_flag(_get(q, "pii", default=False)),
             repeat=_text(_get(q, "repeat", default="")),
+            constraint_message=_text(_get(q, "constraint_message", default="")),
+            soft_constraint=_text(_get(q, "soft_constraint", default="")),
+            soft_constraint_message=_text(_get(q, "soft_constraint_message", default="")),
+            labels=_all_labels(q),
         )
         if list_name:
             lists.add(list_name)
@@ -148,7 +224,47 @@ def form_spec(instrument: Any) -> FormSpec:
         synthetic=_flag(_get(instrument, "synthetic", default=False)),
         open_questions=tuple(_names(_get(instrument, "open_questions", default=()))),
         likert_items=tuple(_names(_get(instrument, "likert_items", default=()))),
+        ordered_lists=tuple(_get(instrument, "ordered_lists", default=())),
+        repeats=_repeats(instrument),
     )
+
+
+def _relevant(instrument: Any, q: Any, name: str) -> str:
+    """Return the question's ``relevant`` joined with those of its groups (all must hold)."""
+    chain = getattr(instrument, "relevant_chain", None)
+    if chain is None:
+        return _text(_get(q, "relevant", default=""))
+    parts = chain(name)
+    return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
+
+
+def _all_labels(item: Any) -> tuple[str, ...]:
+    """Return the labels of a question or option in every language (Instrument ``labels``)."""
+    pairs = _get(item, "labels", default=())
+    if isinstance(pairs, str):
+        return (pairs,)
+    return tuple(_text(p[1] if isinstance(p, tuple) else p) for p in pairs if p)
+
+
+def _repeats(instrument: Any) -> dict[str, RepeatSpec]:
+    """Return the repeats of the questionnaire, each with the repeat it is nested in."""
+    sections = list(_get(instrument, "sections", default=()) or ())
+    by_name = {_text(_get(s, "name")): s for s in sections}
+    out: dict[str, RepeatSpec] = {}
+    for section in sections:
+        if _text(_get(section, "kind")) != "repeat":
+            continue
+        parent = _text(_get(section, "parent", default=""))
+        while parent and _text(_get(by_name.get(parent), "kind")) not in ("repeat", ""):
+            parent = _text(_get(by_name[parent], "parent", default=""))
+        name = _text(_get(section, "name"))
+        out[name] = RepeatSpec(name, parent, _all_labels(section))
+    if not out:  # a FormSpec-like object without sections: repeats from the questions
+        for q in _get(instrument, "questions", default=()) or ():
+            repeat = _text(_get(q, "repeat", default=""))
+            if repeat and repeat not in out:
+                out[repeat] = RepeatSpec(repeat)
+    return out
 
 
 def _names(items: Any) -> list[str]:
@@ -162,6 +278,11 @@ def _choices(instrument: Any, list_name: str) -> list[Choice]:
         score = _get(c, "score", default=None)
         score = None if score in (None, "") or score != score else float(score)
         out.append(
-            Choice(_text(_get(c, "name", "code")), _text(_get(c, "label", "label_it")), score)
+            Choice(
+                _text(_get(c, "name", "code")),
+                _text(_get(c, "label", "label_it")),
+                score,
+                _all_labels(c),
+            )
         )
     return out

@@ -7,8 +7,11 @@ Rules (one pass, every problem becomes a Finding):
   resolved with a warning that says what it was read as.
 - Numbers and dates typed as text are read with a warning; unreadable ones are errors.
 - A missing required answer is a warning (the interview is still usable; the answer counts as
-  missing); a constraint not met (``. >= 0``) is an error; spent > planned is a warning; an
-  answer where ``relevant`` is false is a warning.
+  missing), only where the question applies (its ``relevant`` and its groups' hold); a
+  ``constraint`` not met (``. >= 0``) is an error, a ``soft_constraint`` not met (spent above
+  planned) a warning, both in the words of the questionnaire's ``constraint_message``; an
+  answer where ``relevant`` is false is a warning. Expressions were checked when the
+  questionnaire loaded, so each one is evaluated here, never skipped.
 - The district must be in the registry for the wave, else the interview is rejected (error).
 - Duplicates: when two or more interviews have the same district, **all of them are rejected**
   with an error naming the others, because the package cannot know which one is right; the
@@ -18,6 +21,8 @@ Rules (one pass, every problem becomes a Finding):
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,12 +30,12 @@ import numpy as np
 import pandas as pd
 
 from distretti_survey.findings import Finding
-from distretti_survey.ingest.expr import evaluate
+from distretti_survey.ingest.expr import ExprError, compile_expression
 from distretti_survey.ingest.model import KEYS, SurveyData
+from distretti_survey.ingest.plausible import implausible_date
 from distretti_survey.ingest.records import RawCell, RawInterview
 from distretti_survey.ingest.spec import DATE_TYPES, NUMBER_TYPES, FormSpec, QuestionSpec
 from distretti_survey.ingest.values import (
-    closest,
     fold,
     is_blank,
     parse_date,
@@ -40,8 +45,6 @@ from distretti_survey.ingest.values import (
     text_value,
 )
 
-#: Lists whose order means something beyond the scored (Likert) ones.
-ORDERED_LISTS = {"stato"}
 _DATE_KINDS = {
     "text": "testo",
     "month": "mese e anno (usato il primo giorno del mese)",
@@ -55,6 +58,7 @@ class _Checker:
     def __init__(self, spec: FormSpec, raw: RawInterview, district: str) -> None:
         self.spec, self.raw, self.district = spec, raw, district
         self.findings: list[Finding] = []
+        self.today = dt.date.today()  # one date for every condition of the interview
 
     def add(
         self,
@@ -133,6 +137,17 @@ class _Checker:
                     f"Data scritta come {_DATE_KINDS[parsed.kind]}: letta {parsed.value:%d/%m/%Y}.",
                     "Inserire la data come data di Excel (gg/mm/aaaa).",
                 )
+            # A date the questionnaire bounds (e.g. ". <= today()") is judged by its constraint,
+            # in the questionnaire's words; the others by the plausibility windows.
+            why = (
+                ""
+                if q.constraint
+                else implausible_date(parsed.value, self.spec.wave, in_repeat=bool(q.repeat))
+            )
+            if why:
+                self.add(cell, q.name, f"«{q.label}»: data non plausibile, {why}.",
+                         "Correggere l'anno.", severity="error")  # fmt: skip
+                return None
             return pd.Timestamp(parsed.value)
         text = text_value(raw)
         if text != text.strip() and q.name not in self.spec.open_questions:
@@ -276,8 +291,8 @@ def _lookup(values: dict[str, Any]):
 
 def check_interview(
     raw: RawInterview, spec: FormSpec, district: str
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[Finding]]:
-    """Parse one interview; return its answers, its intervention rows and the findings."""
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[Finding]]:
+    """Parse one interview; return its answers, its rows of each repeat and the findings."""
     check = _Checker(spec, raw, district)
     values: dict[str, Any] = {}
     cells: dict[str, RawCell] = {}
@@ -296,118 +311,223 @@ def check_interview(
     for q in spec.top():
         if q.name == "district_id":
             continue
-        _rules(check, q, values[q.name], cells[q.name], get)
-    rows = []
-    fields = spec.repeat_fields("interventions")
-    for cellmap in raw.interventions:
-        row = {f.name: check.value(f, cellmap.get(f.name)) for f in fields}
-        row_get = _lookup({**values, **row})
-        for f in fields:
-            _rules(check, f, row[f.name], cellmap.get(f.name, RawCell("")), row_get)
-        planned, spent = row.get("budget_planned"), row.get("budget_spent")
-        if planned is not None and spent is not None and spent > planned:
-            check.add(
-                cellmap["budget_spent"],
-                "budget_spent",
-                "La spesa sostenuta supera il budget previsto.",
-                "Verificare i due importi.",
-            )
-        rows.append(row)
+        _rules(check, q, values[q.name], cells[q.name], get, cells.get)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for repeat in spec.repeats:
+        fields = spec.repeat_fields(repeat)
+        rows[repeat] = []
+        for repeat_row in raw.repeats.get(repeat, []):
+            cellmap = repeat_row.cells
+            row = {f.name: check.value(f, cellmap.get(f.name)) for f in fields}
+            row_get = _lookup({**values, **row})
+            row_cells = {**cells, **cellmap}
+            for f in fields:
+                _rules(
+                    check, f, row[f.name], cellmap.get(f.name, RawCell("")), row_get, row_cells.get
+                )
+            if spec.repeats[repeat].parent:
+                row["parent_row"] = None if repeat_row.parent is None else repeat_row.parent + 1
+            rows[repeat].append(row)
     return values, rows, check.findings
 
 
-def _rules(check: _Checker, q: QuestionSpec, value: Any, cell: RawCell, get) -> None:
+def _rules(check: _Checker, q: QuestionSpec, value: Any, cell: RawCell, get, cell_of) -> None:
+    """Apply ``relevant``, ``required`` and ``constraint`` of one question to its answer.
+
+    ``required`` holds only where the question applies; a constraint failure points at the
+    answer's cells (for a select_multiple, the ticked options) and at the cells it reads.
+    """
     answered = value not in (None, []) and value is not pd.NaT
-    if q.required and not answered and is_blank(cell.value):  # invalid values are errors already
+    if not answered:  # conditions are evaluated only when their result is reported
+        if (
+            q.required
+            and is_blank(cell.value)  # an invalid value is an error already
+            and (not q.relevant or _test(check, q, q.relevant, get, None, cell) is not False)
+        ):
+            check.add(
+                cell,
+                q.name,
+                f"Risposta obbligatoria mancante: «{q.label}».",
+                "Completare la risposta (o scrivere in «note» perché manca).",
+            )
+        return
+    if q.relevant and _test(check, q, q.relevant, get, None, cell) is False:
         check.add(
             cell,
             q.name,
-            f"Risposta obbligatoria mancante: «{q.label}».",
-            "Completare la risposta (o scrivere in «note» perché manca).",
-        )
-    current = " ".join(value) if isinstance(value, list) else value
-    if answered and q.constraint and evaluate(q.constraint, get, current) is False:
-        check.add(
-            cell,
-            q.name,
-            f"«{q.label}»: il valore non rispetta il vincolo «{q.constraint}».",
-            "Correggere il valore.",
-            severity="error",
-        )
-    if answered and q.relevant and evaluate(q.relevant, get) is False:
-        check.add(
-            cell,
-            q.name,
-            f"Risposta presente ma la domanda non si applica (condizione «{q.relevant}»).",
+            f"Risposta presente ma la domanda non si applica, viste le risposte a "
+            f"{_inputs(check, q.relevant, cell_of)}.",
             "Verificare la risposta o la domanda da cui dipende.",
         )
+    current = " ".join(value) if isinstance(value, list) else value
+    for text, message, severity in (
+        (q.constraint, q.constraint_message, "error"),
+        (q.soft_constraint, q.soft_constraint_message, "warning"),
+    ):
+        if text and _test(check, q, text, get, current, cell) is False:
+            _report(check, q, (text, message, severity), value, cell, cell_of)
+
+
+def _report(check: _Checker, q: QuestionSpec, rule: tuple, value, cell: RawCell, cell_of) -> None:
+    """Report a constraint not met, in the questionnaire's words, at the cells involved."""
+    text, message, severity = rule
+    where = _ticked(check, q, value, cell) if q.type == "select_multiple" else cell
+    refs = [r for r in compile_expression(text).refs if r != q.name]
+    seen = f" Vedi anche {_inputs(check, text, cell_of)}." if refs else ""
+    said = (message or "valore non ammesso dal questionario").strip().rstrip(".")
+    if said[:2].istitle():  # "L'importo ..." reads "«Budget»: l'importo ..."
+        said = said[0].lower() + said[1:]
+    fix = "Correggere il valore" if severity == "error" else "Verificare il valore"
+    check.add(
+        where,
+        q.name,
+        f"«{q.label}»: {said}.{seen}",
+        f"{fix}." if message else f"{fix} (regola del questionario: «{text}»).",
+        severity=severity,
+        value=" ".join(value) if isinstance(value, list) else value,
+    )
+
+
+def _test(check: _Checker, q: QuestionSpec, text: str, get, current, cell) -> bool | None:
+    """Return the truth of a checked expression; None (with a finding) if it cannot run."""
+    try:
+        return compile_expression(text).test(get, current, check.today)
+    except (ExprError, ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+        check.add(
+            cell,
+            q.name,
+            f"Condizione del questionario non valutabile («{text}»): {exc}.",
+            "Correggere l'espressione nel questionario.",
+            severity="error",
+        )
+        return None
+
+
+def _ticked(check: _Checker, q: QuestionSpec, value: list[str], cell: RawCell) -> RawCell:
+    """Return one cell naming the ticked option cells of a select_multiple (``C20,C27``)."""
+    cells = [check.raw.answers.get(f"{q.name}/{code}") for code in value]
+    cells = [c for c in cells if c is not None and c.cell]
+    if not cells:
+        return cell
+    return RawCell(cell.value, cells[0].sheet, ",".join(c.cell for c in cells))
+
+
+def _inputs(check: _Checker, text: str, cell_of) -> str:
+    """Return the questions an expression reads, with their cells: «Stato» (Interventi!C3)."""
+    parts = []
+    for ref in compile_expression(text).refs:
+        q = check.spec.questions.get(ref)
+        label = f"«{q.label}»" if q is not None else f"«{ref}»"
+        cell = cell_of(ref)
+        parts.append(f"{label} ({cell.sheet}!{cell.cell})" if cell and cell.cell else label)
+    return ", ".join(parts) or "altre domande"
+
+
+def nearest_ids(typed: str, known: Sequence[str], limit: int = 3) -> list[str]:
+    """Return up to ``limit`` registry ids closest to a typed district id, best first.
+
+    Ids are compared after removing zero padding differences (``D2`` is next to ``D02``).
+
+    Examples
+    --------
+    >>> nearest_ids("D2", ["D01", "D02", "D12", "D20", "D15"])
+    ['D02', 'D12', 'D20']
+    >>> nearest_ids("XYZ", ["D01", "D02"])
+    []
+    """
+    from rapidfuzz import fuzz, process
+
+    def key(text: str) -> str:  # "D02" and "D2" both become "D2"
+        return re.sub(r"(?<=\D)0+(?=\d)", "", fold(text).upper().replace(" ", ""))
+
+    found = process.extract(
+        key(typed),
+        {k: key(k) for k in known},
+        scorer=fuzz.ratio,
+        limit=limit,
+        score_cutoff=50,
+    )
+    return [k for _, _, k in sorted(found, key=lambda f: (-f[1], f[2]))]
 
 
 def normalise_district(
     raw: RawInterview, known: Sequence[str] | None, names: dict[str, str]
 ) -> tuple[str, list[Finding], str]:
-    """Return the district id of an interview, findings about it, and a rejection reason."""
+    """Return the district id of an interview, findings about it, and a rejection reason.
+
+    One mistake in the district cell gives one finding: a typed id that differs from the
+    workbook's ``_meta`` or is missing from the registry rejects the interview with a single
+    error naming both, and the rejected id takes no part in the duplicate check (a typo must
+    not reject the real interview of the district it happens to spell).
+    """
     cell = raw.district_cell()
     text = text_value(cell.value)
-    out: list[Finding] = []
-
-    def add(message: str, suggestion: str = "", severity: str = "warning") -> None:
-        out.append(
-            Finding(
-                file=raw.file,
-                sheet=cell.sheet,
-                cell=cell.cell,
-                district=district,
-                question="district_id",
-                value=text,
-                severity=severity,
-                message=message,
-                suggestion=suggestion,
-            )
-        )
-
     district = text.strip().upper().replace(" ", "")
+
+    def finding(message: str, suggestion: str, severity: str = "error") -> list[Finding]:
+        return [
+            Finding(file=raw.file, sheet=cell.sheet, cell=cell.cell, district=district,
+                    question="district_id", value=text, severity=severity, message=message,
+                    suggestion=suggestion)
+        ]  # fmt: skip
+
     if not district:
-        add(
-            "Codice del distretto mancante: intervista scartata.",
-            "Scrivere il codice del distretto (es. D03) nel foglio Profilo.",
-            "error",
-        )
-        return "", out, "codice del distretto mancante"
-    if district != text:
-        add(
-            f"Codice del distretto scritto in modo diverso: letto come {district}.",
-            "Scrivere il codice esatto, senza spazi.",
+        return (
+            "",
+            finding(
+                "Codice del distretto mancante: intervista scartata.",
+                "Scrivere il codice del distretto (es. D03) nel foglio Profilo.",
+            ),
+            "codice del distretto mancante",
         )
     meta = raw.meta.get("district_id")
+    meta_id = ""
     if meta is not None and not is_blank(meta.value) and raw.answers.get("district_id"):
         meta_id = text_value(meta.value).strip().upper()
-        if meta_id != district:
-            add(
-                f"Il distretto della risposta ({district}) è diverso da quello del modello "
-                f"({meta_id}, foglio _meta).",
-                "Verificare di aver usato il modello giusto.",
-                "error",
-            )
-    if known is not None and district not in known:
-        options = closest(district, [f"{k} {names.get(k, '')}" for k in known])
-        add(
-            f"Il distretto {district} non è nel registro per questa rilevazione: intervista "
-            "scartata.",
-            "Forse: " + ", ".join(options)
-            if options
-            else "Aggiungere il distretto al registro (data/reference/registry.csv).",
-            "error",
+    unknown = known is not None and district not in known
+    if meta_id and meta_id != district:
+        return (
+            "",
+            finding(
+                f"Il distretto scritto ({district}) è diverso da quello del modello ({meta_id}, "
+                "foglio _meta): intervista scartata.",
+                f"Se l'intervista è del distretto {meta_id}, correggere il codice; altrimenti "
+                "usare il modello del distretto giusto.",
+            ),
+            f"distretto {district} diverso dal modello ({meta_id})",
         )
-        return district, out, f"distretto {district} assente dal registro"
-    return district, out, ""
+    if unknown:
+        options = [f"{k} ({names[k]})" if names.get(k) else k for k in nearest_ids(district, known)]
+        return (
+            district,
+            finding(
+                f"Il distretto {district} non è nel registro per questa rilevazione: intervista "
+                "scartata.",
+                "Forse: " + ", ".join(options) + "."
+                if options
+                else "Aggiungere il distretto al registro (data/reference/registry.csv).",
+            ),
+            f"distretto {district} assente dal registro",
+        )
+    if district != text:
+        return (
+            district,
+            finding(
+                f"Codice del distretto scritto in modo diverso: letto come {district}.",
+                "Scrivere il codice esatto, senza spazi.",
+                "warning",
+            ),
+            "",
+        )
+    return district, [], ""
 
 
 def build_tables(
-    wave: int | None, spec: FormSpec, accepted: list[tuple[str, RawInterview, dict, list[dict]]]
+    wave: int | None, spec: FormSpec, accepted: list[tuple[str, RawInterview, dict, dict]]
 ) -> SurveyData:
     """Assemble the SurveyData tables from the accepted, parsed interviews."""
-    interviews, contacts, interventions, multi, likert, opens = [], [], [], [], [], []
+    interviews, contacts, multi, likert, opens = [], [], [], [], []
+    repeat_rows: dict[str, list[dict]] = {name: [] for name in spec.repeats}
     open_q = set(spec.open_questions)
     likert_items = set(spec.likert_items)
     scalar = [
@@ -424,8 +544,8 @@ def build_tables(
             {**key, "source_file": raw.source, **{q.name: values.get(q.name) for q in scalar}}
         )
         contacts.append({**key, **{name: values.get(name) for name in spec.pii}})
-        for i, row in enumerate(rows, start=1):
-            interventions.append({**key, "row": i, **row})
+        for repeat, table in rows.items():
+            repeat_rows[repeat].extend({**key, "row": i, **row} for i, row in enumerate(table, 1))
         for q in spec.top():
             value = values.get(q.name)
             if q.type == "select_multiple":
@@ -442,24 +562,29 @@ def build_tables(
                 )
             elif q.name in open_q and value:
                 opens.append({**key, "question": q.name, "theme": q.theme, "text": value})
-    repeat = [f.name for f in spec.repeat_fields("interventions")]
+    repeats = {}
+    for repeat, rows_of in repeat_rows.items():
+        fields = spec.repeat_fields(repeat)
+        parent = ["parent_row"] if spec.repeats[repeat].parent else []
+        table = _frame(rows_of, [*KEYS, "row", *parent, *(f.name for f in fields)])
+        if parent:
+            table["parent_row"] = table["parent_row"].astype("Int64")
+        for q in fields:
+            _typed(table, q, spec)
+        repeats[repeat] = table
+    main = spec.main_repeat
     frames = {
         "interviews": _frame(interviews, [*KEYS, "source_file", *(q.name for q in scalar)]),
         "contacts": _frame(contacts, [*KEYS, *spec.pii]),
-        "interventions": _frame(interventions, [*KEYS, "row", *repeat]),
+        "interventions": repeats[main] if main else _frame([], [*KEYS, "row"]),
         "multi": _frame(multi, [*KEYS, "question", "option"]),
         "likert": _frame(likert, [*KEYS, "item", "value", "score"]),
         "open_answers": _frame(opens, [*KEYS, "question", "theme", "text"]),
     }
     frames["likert"]["score"] = frames["likert"]["score"].astype(float)
-    for name, table, questions in (
-        ("interviews", frames["interviews"], scalar),
-        ("interventions", frames["interventions"], spec.repeat_fields("interventions")),
-    ):
-        for q in questions:
-            _typed(table, q, spec)
-        frames[name] = table
-    return SurveyData(**frames)
+    for q in scalar:
+        _typed(frames["interviews"], q, spec)
+    return SurveyData(**frames, repeats=repeats)
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -479,7 +604,8 @@ def _typed(table: pd.DataFrame, q: QuestionSpec, spec: FormSpec) -> None:
         table[q.name] = pd.to_datetime(table[q.name], errors="coerce")
     elif q.type == "select_one":
         options = spec.options(q.name)
-        ordered = q.list_name in ORDERED_LISTS or any(c.score is not None for c in options)
+        # Order comes from the questionnaire: scored (Likert) lists and status lists (``role``).
+        ordered = q.list_name in spec.ordered_lists or any(c.score is not None for c in options)
         table[q.name] = pd.Categorical(
             table[q.name], categories=[c.code for c in options], ordered=ordered
         )

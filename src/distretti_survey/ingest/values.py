@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: Excel's day zero for serial dates (the 1900 leap-year bug is absorbed by starting on the 30th).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -31,6 +32,11 @@ def is_blank(value: object) -> bool:
     """Return True for an empty cell: None, NaN or a string of only whitespace."""
     if value is None:
         return True
+    kind = value.__class__
+    if kind is str:
+        return not value.strip()  # type: ignore[union-attr]
+    if kind is float:
+        return math.isnan(value)  # type: ignore[arg-type]
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not value.strip()
@@ -52,11 +58,13 @@ def column_letter(col: int) -> str:
     return letters
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_ref(row: int, col: int) -> str:
     """Return the Excel reference of a 0-based (row, column) pair, e.g. ``(1, 2) -> 'C2'``."""
     return f"{column_letter(col)}{row + 1}"
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Return ``text`` folded for lenient comparison: no accents, case, ``_`` or extra spaces.
 
@@ -76,6 +84,8 @@ def fold(text: str) -> str:
 
 def text_value(value: object) -> str:
     """Return a cell value as text: integers without ``.0``, dates in ISO form, blanks empty."""
+    if value.__class__ is str:  # most cells: a fast path
+        return value if value.strip() else ""  # type: ignore[return-value]
     if is_blank(value):
         return ""
     if isinstance(value, bool):
@@ -149,7 +159,8 @@ def _parse_numeral(text: str) -> float | None:
         decimal = "." if body.rfind(".") > body.rfind(",") else ","
     elif body.count(",") == 1:
         decimal = ","
-    elif body.count(".") == 1 and not re.fullmatch(r"\d{1,3}\.\d{3}", body):
+    elif body.count(".") == 1 and not re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", body):
+        # "0.125" cannot be a thousands grouping: a dot after a lone 0 is a decimal mark
         decimal = "."
     else:
         decimal = None  # only grouping separators, or none at all
@@ -245,11 +256,16 @@ def month_end(day: dt.date) -> dt.date:
 
 @dataclass(frozen=True)
 class Choice:
-    """One option of a list: its code, its Italian label and its score (None if unscored)."""
+    """One option of a list: its code, its Italian label and its score (None if unscored).
+
+    ``labels`` holds the labels in every language of the questionnaire, so that an export
+    downloaded in English (or any other language) is read back to the same codes.
+    """
 
     code: str
     label: str
     score: float | None = None
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,11 +299,11 @@ def resolve_choice(value: object, choices: Sequence[Choice]) -> ResolvedChoice:
         if text == choice.code:
             return ResolvedChoice(choice.code, "code")
     for choice in choices:
-        if text == choice.label:
+        if text == choice.label or text in choice.labels:
             return ResolvedChoice(choice.code, "label")
     folded = fold(text)
     for choice in choices:
-        if folded in (fold(choice.code), fold(choice.label)):
+        if folded in (fold(choice.code), fold(choice.label), *map(fold, choice.labels)):
             return ResolvedChoice(choice.code, "variant")
     return ResolvedChoice(None, "unknown", closest(text, [c.label for c in choices]))
 
@@ -328,3 +344,47 @@ def parse_tick(value: object) -> bool | None:
     if folded in _UNTICKED:
         return False
     return None
+
+
+_MACHINE_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_machine_number(value: object) -> object:
+    """Return a number written by a machine (an export) as a float, else ``value`` unchanged.
+
+    KoboToolbox and ODK write numbers as text with ``.`` as the decimal mark and no grouping,
+    so ``"0.125"`` is one eighth and ``"1.234"`` one point two three four: the Italian rules of
+    :func:`parse_number` (``"1.234"`` is a thousand and more) apply to hand-filled workbooks only.
+    Anything else is returned as it is, for the validator to report.
+
+    Examples
+    --------
+    >>> parse_machine_number("0.125"), parse_machine_number("1.234"), parse_machine_number("-3")
+    (0.125, 1.234, -3.0)
+    >>> parse_machine_number("1.234,50"), parse_machine_number(7.5)
+    ('1.234,50', 7.5)
+    """
+    if isinstance(value, str) and _MACHINE_NUMBER.fullmatch(value.strip()):
+        return float(value.strip())
+    return value
+
+
+_MACHINE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def parse_machine_date(value: object) -> object:
+    """Return an ISO date or date-time written by an export as a date, else ``value``.
+
+    Examples
+    --------
+    >>> parse_machine_date("2013-03-01"), parse_machine_date("2013-03-01T10:22:05.000+01:00")
+    (datetime.date(2013, 3, 1), datetime.date(2013, 3, 1))
+    >>> parse_machine_date("marzo 2013")
+    'marzo 2013'
+    """
+    if isinstance(value, str) and (m := _MACHINE_DATE.fullmatch(value.strip())):
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return value
+    return value

@@ -1,22 +1,41 @@
-"""Read wide files: a master workbook or a KoboToolbox/ODK export (xlsx or csv).
+"""Read wide files: a master workbook or a KoboToolbox/ODK export (xlsx, xls, csv, ODK zip).
 
-One row per interview, one column per question. Kobo's ``group/question`` names are reduced to
-question names (``group/question/option`` to ``question/option`` for a select_multiple's 0/1
-columns). Repeat rows come from another sheet, linked by ``_parent_index`` to the interview's
-``_index`` (Kobo) or, in a master workbook, by ``district_id``.
+One row per interview, one column per question, found by content (see ``columns.py``): XML
+names or labels in any language, with or without group paths. Each other sheet holds the rows
+of one repeat group, recognised by its columns and linked to its parent row by ``_parent_index``
+(KoboToolbox: the parent's ``_index``), ``PARENT_KEY`` (ODK Central: the parent's ``KEY``) or,
+in a master workbook, ``district_id``. A sheet that matches no repeat is reported with its rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from distretti_survey.findings import Finding
 from distretti_survey.ingest.book import Book
-from distretti_survey.ingest.records import RawCell, RawInterview
-from distretti_survey.ingest.spec import FormSpec
-from distretti_survey.ingest.values import cell_ref, fold, is_blank, text_value
+from distretti_survey.ingest.columns import (
+    content_rows,
+    locate_header,
+    match_repeat,
+    read_header,
+)
+from distretti_survey.ingest.model import RowsLost, row_ranges
+from distretti_survey.ingest.records import RawCell, RawInterview, RepeatRow
+from distretti_survey.ingest.spec import DATE_TYPES, NUMBER_TYPES, FormSpec
+from distretti_survey.ingest.values import (
+    cell_ref,
+    fold,
+    is_blank,
+    parse_machine_date,
+    parse_machine_number,
+    text_value,
+)
 
 MASTER_SHEET = "interviste"
-MASTER_REPEAT_SHEET = "interventi"
-REPEAT = "interventions"
+#: Sheets of a master workbook that hold no answers (folded names).
+NOT_ANSWERS = {"liste", "meta", "istruzioni"}
+#: Meta columns that only machine exports write.
+_EXPORT_META = {"_uuid", "_index", "_id", "_submission_time", "_instance_id", "_key"}
 
 
 def reduce_name(column: str, spec: FormSpec) -> str | None:
@@ -25,87 +44,59 @@ def reduce_name(column: str, spec: FormSpec) -> str | None:
     Examples
     --------
     ``"governance/gov_problems/nessuno"`` -> ``"gov_problems/nessuno"``,
-    ``"profilo/district_id"`` -> ``"district_id"``, ``"_uuid"`` -> ``"_uuid"``.
+    ``"profilo.district_id"`` -> ``"district_id"``, ``"_uuid"`` -> ``"_uuid"``.
     """
-    column = column.strip()
-    if column.startswith("_"):
-        return column
-    parts = [p.strip() for p in column.split("/")]
-    for i in range(len(parts) - 1, -1, -1):
-        question = spec.questions.get(parts[i])
-        if question is None:
-            continue
-        if i == len(parts) - 1:
-            return parts[i]
-        if i == len(parts) - 2 and question.type == "select_multiple":
-            return f"{parts[i]}/{parts[i + 1]}"
-    return None
+    from distretti_survey.ingest.columns import resolve_column
+
+    return resolve_column(column, spec)[0]
 
 
 def is_wide_book(book: Book, spec: FormSpec) -> bool:
     """Return True when some sheet has a header row with ``district_id`` among its columns."""
-    return _main_sheet(book, spec) is not None
+    return _main_table(book, spec) is not None
 
 
-def _header(rows: list[list[object]], spec: FormSpec) -> dict[int, str]:
-    if not rows:
-        return {}
-    out = {}
-    for c, value in enumerate(rows[0]):
-        name = reduce_name(text_value(value), spec) if not is_blank(value) else None
-        if name:
-            out[c] = name
-    return out
+@dataclass
+class _Table:
+    sheet: str
+    header: int
+    columns: dict[int, str]
+    unknown: set[int] = field(default_factory=set)
+    labels: bool = False
 
 
-def _main_sheet(book: Book, spec: FormSpec) -> str | None:
-    if MASTER_SHEET in book.sheets:
-        return MASTER_SHEET
-    for name, rows in book.sheets.items():
-        header = set(_header(rows, spec).values())
-        if "district_id" in header and "_parent_index" not in header:
-            return name
-    return None
+def _table(book: Book, sheet: str, spec: FormSpec, wanted: set[str]) -> _Table | None:
+    rows = book.sheets[sheet]
+    header, columns, labels = locate_header(rows, spec, wanted)
+    if header is None:
+        return None
+    full, unknown, by_label = read_header(rows[header], spec)
+    unknown -= set(columns)
+    return _Table(sheet, header, {**full, **columns}, unknown, labels or by_label)
 
 
-def read_wide_book(book: Book, spec: FormSpec) -> tuple[list[RawInterview], list[Finding]]:
-    """Read every interview of a master workbook or an export, with structural findings.
+def _main_table(book: Book, spec: FormSpec) -> _Table | None:
+    wanted = {q.name for q in spec.top()}
+    names = [MASTER_SHEET] if MASTER_SHEET in book.sheets else list(book.sheets)
+    best = None
+    for name in names:
+        table = _table(book, name, spec, wanted)
+        if table is None or "district_id" not in table.columns.values():
+            continue
+        if {"_parent_index", "_parent_key"} & set(table.columns.values()):
+            continue  # a repeat sheet
+        if best is None or len(table.columns) > len(best.columns):
+            best = table
+    return best
 
-    Parameters
-    ----------
-    book
-        The opened file.
-    spec
-        The questionnaire view.
 
-    Returns
-    -------
-    One RawInterview per non-blank row of the main sheet, and the findings.
-    """
-    found: list[Finding] = []
-    main = _main_sheet(book, spec)
-    if main is None:
-        return [], found
-    rows = book.sheets[main]
-    header = _header(rows, spec)
-    for c, value in enumerate(rows[0]):
-        if c not in header and not is_blank(value):
-            found.append(
-                Finding(
-                    file=book.name,
-                    sheet=main,
-                    cell=cell_ref(0, c),
-                    value=text_value(value),
-                    severity="warning",
-                    message=f"Colonna sconosciuta «{text_value(value)}»: non letta.",
-                    suggestion="Controllare il nome della colonna nel questionario.",
-                )
-            )
-    for ref, (formula, cached) in sorted(book.formulas.get(main, {}).items()):
+def _structure_findings(book: Book, sheet: str) -> list[Finding]:
+    found = []
+    for ref, (formula, cached) in sorted(book.formulas.get(sheet, {}).items()):
         found.append(
             Finding(
                 file=book.name,
-                sheet=main,
+                sheet=sheet,
                 cell=ref,
                 value=formula,
                 severity="warning",
@@ -118,44 +109,326 @@ def read_wide_book(book: Book, spec: FormSpec) -> tuple[list[RawInterview], list
                 suggestion="Sostituire la formula con il valore.",
             )
         )
-    for rng in book.merged.get(main, []):
+    for rng in book.merged.get(sheet, []):
         found.append(
             Finding(
                 file=book.name,
-                sheet=main,
+                sheet=sheet,
                 cell=rng,
                 severity="warning",
                 message=f"Celle unite {rng}: è letto solo il valore della prima cella.",
                 suggestion="Separare le celle.",
             )
         )
+    return found
+
+
+def _machine_value(value: object, name: str, spec: FormSpec) -> object:
+    """Read an export's value by machine rules: ``.`` decimals, ISO dates, option labels."""
+    q = spec.questions.get(name)
+    if q is None or is_blank(value):
+        return value
+    if q.type in NUMBER_TYPES:
+        return parse_machine_number(value)
+    if q.type in DATE_TYPES:
+        return parse_machine_date(value)
+    return value
+
+
+def _multi_codes(value: object, name: str, spec: FormSpec) -> object:
+    """Return a select_multiple's space-separated answer as codes (labels may hold spaces)."""
+    if not isinstance(value, str) or "," in value or ";" in value:
+        return value
+    table = spec.option_index[name]
+    tokens, out, i = value.split(), [], 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):
+            code = table.get(fold(" ".join(tokens[i:j])))
+            if code is not None:
+                out.append(code)
+                i = j
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return " ".join(out)
+
+
+def _cells(
+    rows: list[list[object]], r: int, table: _Table, spec: FormSpec, machine: bool
+) -> dict[str, RawCell]:
+    row = rows[r]
+    cells = {}
+    for c, name in table.columns.items():
+        value = row[c] if c < len(row) else None
+        if machine:
+            value = _machine_value(value, name, spec)
+        q = spec.questions.get(name)
+        if q is not None and q.type == "select_multiple":
+            value = _multi_codes(value, name, spec)
+        cells[name] = RawCell(value, table.sheet, cell_ref(r, c))
+    return cells
+
+
+def _lost_outside(
+    book: Book, table: _Table, r: int, what: str, found: list[Finding], lost: list[RowsLost]
+) -> None:
+    """Report a row with values only in columns that are not the table's."""
+    lost.append(RowsLost(book.name, table.sheet, (r + 1,), what, "valori fuori dalle colonne"))
+    found.append(
+        Finding(
+            file=book.name,
+            sheet=table.sheet,
+            cell=f"A{r + 1}",
+            severity="error",
+            message=f"Riga {r + 1}: valori solo in colonne non riconosciute, non letti.",
+            suggestion="Scrivere i valori nelle colonne del questionario.",
+        )
+    )
+
+
+def read_wide_book(
+    book: Book, spec: FormSpec
+) -> tuple[list[RawInterview], list[Finding], list[RowsLost]]:
+    """Read every interview of a master workbook or an export, with structural findings.
+
+    Parameters
+    ----------
+    book
+        The opened file.
+    spec
+        The questionnaire view.
+
+    Returns
+    -------
+    One RawInterview per non-blank row of the main sheet (with its repeat rows), the findings,
+    and the rows that could not be read or linked (each also has a finding).
+    """
+    found: list[Finding] = []
+    lost: list[RowsLost] = []
+    main = _main_table(book, spec)
+    if main is None:
+        return [], found, lost
+    rows = book.sheets[main.sheet]
+    metas = {n for n in main.columns.values() if n.startswith("_")}
+    machine = MASTER_SHEET not in book.sheets and bool(metas & _EXPORT_META)
+    for c in sorted(main.unknown):
+        value = rows[main.header][c]
+        found.append(
+            Finding(
+                file=book.name,
+                sheet=main.sheet,
+                cell=cell_ref(main.header, c),
+                value=text_value(value),
+                severity="warning",
+                message=f"Colonna sconosciuta «{text_value(value)}»: non letta.",
+                suggestion="Controllare il nome della colonna nel questionario.",
+            )
+        )
+    found.extend(_structure_findings(book, main.sheet))
+    if main.header > 0 and content_rows(rows[: main.header]):
+        above = content_rows(rows[: main.header])
+        found.append(
+            Finding(
+                file=book.name,
+                sheet=main.sheet,
+                cell=f"A{above[0]}",
+                severity="warning",
+                message=f"Righe sopra l'intestazione ({row_ranges(above)}): non sono "
+                "interviste, non lette.",
+                suggestion="Lasciare l'intestazione nella prima riga.",
+            )
+        )
     book_meta = _book_meta(book)
     interviews: list[RawInterview] = []
-    by_index: dict[str, RawInterview] = {}
-    for r in range(1, len(rows)):
-        row = rows[r]
-        cells = {
-            name: RawCell(row[c] if c < len(row) else None, main, cell_ref(r, c))
-            for c, name in header.items()
-        }
+    links = _Links()
+    for r in range(main.header + 1, len(rows)):
+        cells = _cells(rows, r, main, spec, machine)
         if all(is_blank(cell.value) for cell in cells.values()):
+            if any(not is_blank(v) for v in rows[r]):
+                _lost_outside(book, main, r, "interview", found, lost)
             continue
         meta = {**book_meta, **{k: v for k, v in cells.items() if k.startswith("_")}}
-        answers = {k: v for k, v in cells.items() if not k.startswith("_")}
         interview = RawInterview(
             file=book.name,
-            source=f"{book.name}:{main}!{r + 1}",
-            answers=answers,
+            source=f"{book.name}:{main.sheet}!{r + 1}",
+            answers={k: v for k, v in cells.items() if not k.startswith("_")},
             meta=meta,
             row=r + 1,
+            labels_expected=main.labels,
+            machine=machine,
         )
         interviews.append(interview)
-        if "_index" in meta:
-            by_index[text_value(meta["_index"].value).strip()] = interview
-    for name, sheet_rows in book.sheets.items():
-        if name != main:
-            _read_repeat(book, name, sheet_rows, spec, interviews, by_index, found)
-    return interviews, found
+        links.add_main(main.sheet, meta, interview)
+    for interview in interviews:
+        links.by_district.setdefault(fold(text_value(interview.district_cell().value)), []).append(
+            interview
+        )
+    _read_repeat_sheets(book, spec, main, machine, links, found, lost)
+    return interviews, found, lost
+
+
+@dataclass
+class _Links:
+    """Where a repeat row finds its parent: Kobo ``_index``, ODK ``KEY``, or the district."""
+
+    #: table name (sheet or repeat) -> _index -> (interview, position in the repeat or None)
+    index: dict[str, dict[str, tuple[RawInterview, int | None]]] = field(default_factory=dict)
+    key: dict[str, tuple[RawInterview, int | None]] = field(default_factory=dict)
+    by_district: dict[str, list[RawInterview]] = field(default_factory=dict)
+
+    def add_main(self, sheet: str, meta: dict[str, RawCell], interview: RawInterview) -> None:
+        self._add(("", sheet), meta, (interview, None))
+
+    def _add(self, tables, meta, target) -> None:
+        index = meta.get("_index")
+        if index is not None and not is_blank(index.value):
+            for table in tables:
+                self.index.setdefault(table, {})[text_value(index.value).strip()] = target
+        key = meta.get("_key")
+        if key is not None and not is_blank(key.value):
+            self.key[text_value(key.value).strip()] = target
+
+
+def _repeat_tables(
+    book: Book, spec: FormSpec, main: _Table, found: list[Finding], lost: list[RowsLost]
+) -> list[tuple[str, _Table]]:
+    """Return (repeat, table) for each other sheet, outer repeats first; report the others."""
+    depth = {}
+    for name, rep in spec.repeats.items():
+        d, parent = 0, rep.parent
+        while parent:
+            d, parent = d + 1, spec.repeats[parent].parent
+        depth[name] = d
+    out = []
+    for sheet, rows in book.sheets.items():
+        if sheet == main.sheet or fold(sheet).strip(" ") in NOT_ANSWERS:
+            continue
+        repeat, header, columns = match_repeat(rows, spec) if spec.repeats else ("", None, {})
+        if header is None:
+            content = content_rows(rows)
+            if content:
+                found.append(
+                    Finding(
+                        file=book.name,
+                        sheet=sheet,
+                        severity="error",
+                        message=f"Il foglio «{sheet}» non corrisponde a nessuna ripetizione del "
+                        f"questionario: righe {row_ranges(content)} non lette.",
+                        suggestion="Verificare che l'export sia di questo questionario, o "
+                        "togliere il foglio se non contiene risposte.",
+                    )
+                )
+                lost.append(RowsLost(book.name, sheet, content, "", "foglio non riconosciuto"))
+            continue
+        full, _, labels = read_header(rows[header], spec)
+        table = _Table(sheet, header, {**full, **columns}, set(), labels)
+        out.append((repeat, table))
+    return sorted(out, key=lambda item: depth.get(item[0], 0))
+
+
+def _read_repeat_sheets(
+    book: Book,
+    spec: FormSpec,
+    main: _Table,
+    machine: bool,
+    links: _Links,
+    found: list[Finding],
+    lost: list[RowsLost],
+) -> None:
+    for repeat, table in _repeat_tables(book, spec, main, found, lost):
+        found.extend(_structure_findings(book, table.sheet))
+        rows = book.sheets[table.sheet]
+        names = set(table.columns.values())
+        link = next((k for k in ("_parent_index", "_parent_key", "district_id") if k in names), "")
+        fields = {q.name for q in spec.repeat_fields(repeat)}
+        orphans: list[int] = []
+        for r in range(table.header + 1, len(rows)):
+            cells = _cells(rows, r, table, spec, machine)
+            values = {k: v for k, v in cells.items() if k.partition("/")[0] in fields}
+            if all(is_blank(cell.value) for cell in values.values()):
+                if any(not is_blank(v) for v in rows[r]) and not _only_meta(cells):
+                    _lost_outside(book, table, r, repeat, found, lost)
+                continue
+            owners = _owners(links, link, cells, spec, repeat, main.sheet)
+            if not owners:
+                orphans.append(r)
+                continue
+            meta = {k: v for k, v in cells.items() if k.startswith("_")}
+            for interview, parent in owners:  # a duplicated district gets the rows twice
+                pos = interview.add_repeat_row(
+                    repeat, RepeatRow(values, table.sheet, r + 1, parent)
+                )
+                links._add((table.sheet, repeat), meta, (interview, pos))
+        if orphans:
+            _report_orphans(book, table, repeat, link, rows, orphans, found, lost)
+
+
+def _only_meta(cells: dict[str, RawCell]) -> bool:
+    return all(k.startswith("_") for k, c in cells.items() if not is_blank(c.value))
+
+
+def _owners(
+    links: _Links, link: str, cells: dict[str, RawCell], spec: FormSpec, repeat: str, main: str
+) -> list[tuple[RawInterview, int | None]]:
+    key = text_value(cells[link].value).strip() if link in cells else ""
+    if not key:
+        return []
+    if link == "_parent_key":
+        return [links.key[key]] if key in links.key else []
+    if link == "_parent_index":
+        table = cells.get("_parent_table_name")
+        names = [text_value(table.value).strip()] if table is not None else []
+        names.append(spec.repeats[repeat].parent or "")
+        for name in names:
+            found = links.index.get(name, {}).get(key) or links.index.get(name[:31], {}).get(key)
+            if found:
+                return [found]
+        return []
+    owners = links.by_district.get(fold(key), [])
+    # A master keeps its pre-filled row when the interview was typed on a new row:
+    # the repeat rows belong to the row with answers.
+    owners = [o for o in owners if o.has_answers()] or owners
+    return [(o, None) for o in owners]
+
+
+def _report_orphans(
+    book: Book,
+    table: _Table,
+    repeat: str,
+    link: str,
+    rows: list[list[object]],
+    orphans: list[int],
+    found: list[Finding],
+    lost: list[RowsLost],
+) -> None:
+    col = next((c for c, n in table.columns.items() if n == link), 0)
+    for r in orphans:
+        key = text_value(rows[r][col]).strip() if link and col < len(rows[r]) else ""
+        found.append(
+            Finding(
+                file=book.name,
+                sheet=table.sheet,
+                cell=cell_ref(r, col),
+                value=key,
+                severity="error",
+                question=link,
+                message=(
+                    f"Riga della ripetizione «{repeat}» senza intervista corrispondente "
+                    f"({link} = «{key}»): non letta."
+                    if link
+                    else f"Riga della ripetizione «{repeat}» senza colonna di collegamento "
+                    "(_parent_index, PARENT_KEY o district_id): non letta."
+                ),
+                suggestion=f"Correggere «{link}» perché indichi un'intervista del foglio "
+                "principale."
+                if link
+                else "Esportare di nuovo con le colonne di collegamento.",
+            )
+        )
+    lost.append(
+        RowsLost(book.name, table.sheet, tuple(r + 1 for r in orphans), repeat, "senza intervista")
+    )
 
 
 def _book_meta(book: Book) -> dict[str, RawCell]:
@@ -166,60 +439,3 @@ def _book_meta(book: Book) -> dict[str, RawCell]:
         for r, row in enumerate(rows)
         if len(row) >= 2 and text_value(row[0]).strip() in ("version", "wave", "form_id")
     }
-
-
-def _read_repeat(
-    book: Book,
-    sheet: str,
-    rows: list[list[object]],
-    spec: FormSpec,
-    interviews: list[RawInterview],
-    by_index: dict[str, RawInterview],
-    found: list[Finding],
-) -> None:
-    header = _header(rows, spec)
-    fields = {q.name for q in spec.repeat_fields(REPEAT)}
-    if not fields & set(header.values()):
-        return
-    link = "_parent_index" if "_parent_index" in header.values() else "district_id"
-    if link not in header.values():
-        return  # e.g. the hidden _liste sheet, whose header names lists such as "area"
-    by_district: dict[str, list[RawInterview]] = {}
-    for interview in interviews:
-        key = fold(text_value(interview.district_cell().value))
-        by_district.setdefault(key, []).append(interview)
-    for r in range(1, len(rows)):
-        row = rows[r]
-        cells = {
-            name: RawCell(row[c] if c < len(row) else None, sheet, cell_ref(r, c))
-            for c, name in header.items()
-        }
-        values = {k: v for k, v in cells.items() if k in fields}
-        if all(is_blank(cell.value) for cell in values.values()):
-            continue
-        key = text_value(cells[link].value).strip() if link in cells else ""
-        if link == "_parent_index":
-            owners = [by_index[key]] if key in by_index else []
-        else:
-            owners = by_district.get(fold(key), [])
-            # A master keeps its pre-filled row when the interview was typed on a new row:
-            # the interventions belong to the row with answers.
-            owners = [o for o in owners if o.has_answers()] or owners
-        if not owners:
-            found.append(
-                Finding(
-                    file=book.name,
-                    sheet=sheet,
-                    cell=cells[link].cell if link in cells else cell_ref(r, 0),
-                    value=key,
-                    severity="error",
-                    question=link,
-                    message="Riga di intervento senza intervista "
-                    f"corrispondente ({link} = «{key}»): non letta.",
-                    suggestion=f"Correggere «{link}» perché indichi un'intervista "
-                    "del foglio principale.",
-                )
-            )
-            continue
-        for owner in owners:  # a duplicated district gets the rows twice; both are rejected
-            owner.interventions.append(values)

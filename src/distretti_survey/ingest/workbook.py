@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from distretti_survey.findings import Finding
 from distretti_survey.ingest.book import Book
-from distretti_survey.ingest.records import RawCell, RawInterview
+from distretti_survey.ingest.columns import HEADER_SCAN, content_rows, match_repeat
+from distretti_survey.ingest.model import RowsLost, row_ranges
+from distretti_survey.ingest.records import RawCell, RawInterview, RepeatRow
 from distretti_survey.ingest.spec import FormSpec
 from distretti_survey.ingest.values import cell_ref, closest, fold, is_blank, text_value
 
@@ -17,12 +19,18 @@ KNOWN_SHEETS = (*QUESTION_SHEETS, REPEAT_SHEET, "Istruzioni", "_liste", META_SHE
 
 
 def is_district_book(book: Book) -> bool:
-    """Return True when the file looks like a data-entry workbook (one of its sheets)."""
+    """Return True when the file looks like a data-entry workbook (one of its sheets).
+
+    The repeat sheet alone does not count: an export has a sheet per repeat, which may be
+    called ``interventi`` too.
+    """
     names = {fold(s) for s in book.sheets}
-    return bool(names & {fold(s) for s in (*QUESTION_SHEETS, META_SHEET, REPEAT_SHEET)})
+    return bool(names & {fold(s) for s in (*QUESTION_SHEETS, META_SHEET)})
 
 
-def read_district_book(book: Book, spec: FormSpec) -> tuple[RawInterview, list[Finding]]:
+def read_district_book(
+    book: Book, spec: FormSpec
+) -> tuple[RawInterview, list[Finding], list[RowsLost]]:
     """Read one per-district workbook into a RawInterview, with findings about its structure.
 
     Parameters
@@ -34,19 +42,64 @@ def read_district_book(book: Book, spec: FormSpec) -> tuple[RawInterview, list[F
 
     Returns
     -------
-    The interview (possibly with no answers) and the findings about sheets and cells.
+    The interview (possibly with no answers), the findings about sheets and cells, and the
+    rows that could not be read (each also has a finding).
     """
     found: list[Finding] = []
-    sheets = _resolve_sheets(book, found)
+    lost: list[RowsLost] = []
+    sheets, extra = _resolve_sheets(book, found)
     interview = RawInterview(file=book.name, source=book.name, labels_expected=True)
     if META_SHEET in sheets:
         interview.meta = _read_meta(book.sheets[sheets[META_SHEET]], sheets[META_SHEET])
     for logical in QUESTION_SHEETS:
         if logical in sheets:
-            _read_question_sheet(book, sheets[logical], spec, interview, found)
+            _read_question_sheet(book, sheets[logical], spec, interview, found, lost)
     if REPEAT_SHEET in sheets:
-        _read_repeat_sheet(book, sheets[REPEAT_SHEET], spec, interview, found)
-    return interview, found
+        _read_repeat_sheet(book, sheets[REPEAT_SHEET], spec, interview, found, lost)
+    for name in extra:
+        _read_extra_sheet(book, name, spec, interview, found, lost)
+    return interview, found, lost
+
+
+def _read_extra_sheet(
+    book: Book,
+    name: str,
+    spec: FormSpec,
+    interview: RawInterview,
+    found: list[Finding],
+    lost: list[RowsLost],
+) -> None:
+    """Read a sheet the template does not have: a repeat table if it holds one, else report it."""
+    rows = book.sheets[name]
+    repeat, header, _ = match_repeat(rows, spec) if spec.repeats else ("", None, {})
+    if header is not None:
+        found.append(
+            _finding(
+                book,
+                name,
+                "",
+                f"Foglio inatteso «{name}»: contiene una tabella della ripetizione «{repeat}», "
+                "letta.",
+                "Spostare le righe nel foglio del modello.",
+                value=name,
+            )
+        )
+        _read_repeat_sheet(book, name, spec, interview, found, lost)
+        return
+    content = content_rows(rows)
+    where = f" (righe {row_ranges(content)})" if content else ""
+    found.append(
+        _finding(
+            book,
+            name,
+            "",
+            f"Foglio inatteso «{name}»: non è stato letto{where}.",
+            "Spostare le risposte nei fogli del modello.",
+            value=name,
+        )
+    )
+    if content:
+        lost.append(RowsLost(book.name, name, content, "", "foglio inatteso"))
 
 
 def _finding(
@@ -72,8 +125,11 @@ def _finding(
     )
 
 
-def _resolve_sheets(book: Book, found: list[Finding]) -> dict[str, str]:
-    """Map each expected sheet to the actual name, reporting renamed, hidden, extra sheets."""
+def _resolve_sheets(book: Book, found: list[Finding]) -> tuple[dict[str, str], list[str]]:
+    """Map each expected sheet to the actual name, reporting renamed and hidden sheets.
+
+    Returns the mapping and the sheets the template does not have (read or reported later).
+    """
     actual = list(book.sheets)
     resolved: dict[str, str] = {}
     for expected in KNOWN_SHEETS:
@@ -111,19 +167,9 @@ def _resolve_sheets(book: Book, found: list[Finding]) -> dict[str, str]:
                 )
             )
     used = set(resolved.values())
+    extra = [name for name in actual if name not in used]
     for name in actual:
-        if name not in used:
-            found.append(
-                _finding(
-                    book,
-                    name,
-                    "",
-                    f"Foglio inatteso «{name}»: non è stato letto.",
-                    "Spostare le risposte nei fogli del modello.",
-                    value=name,
-                )
-            )
-        elif name in book.hidden and name not in HIDDEN_OK:
+        if name in used and name in book.hidden and name not in HIDDEN_OK:
             found.append(
                 _finding(
                     book,
@@ -158,7 +204,7 @@ def _resolve_sheets(book: Book, found: list[Finding]) -> dict[str, str]:
                 )
                 hint += "scrivere il valore al posto della formula."
             found.append(_finding(book, name, ref, msg, hint, value=formula))
-    return resolved
+    return resolved, extra
 
 
 def _read_meta(rows: list[list[object]], sheet: str) -> dict[str, RawCell]:
@@ -177,16 +223,38 @@ def _header_index(header: list[object], wanted: str, default: int) -> int:
 
 
 def _read_question_sheet(
-    book: Book, sheet: str, spec: FormSpec, interview: RawInterview, found: list[Finding]
+    book: Book,
+    sheet: str,
+    spec: FormSpec,
+    interview: RawInterview,
+    found: list[Finding],
+    lost: list[RowsLost],
 ) -> None:
+    """Read the answers of a question sheet by the codes of its ``codice`` column.
+
+    A row with an answer but no code, and a sheet where no code is recognised at all, are
+    reported with their rows: nothing typed is skipped silently.
+    """
     rows = book.sheets[sheet]
-    header = rows[0] if rows else []
+    known_before = len(interview.answers)
+    uncoded: list[int] = []
+    top = next(
+        (
+            r
+            for r, row in enumerate(rows[:HEADER_SCAN])
+            if {"codice", "risposta"} <= {fold(text_value(v)) for v in row}
+        ),
+        0,
+    )
+    header = rows[top] if rows else []
     c_code = _header_index(header, "codice", 0)
     c_answer = _header_index(header, "risposta", 2)
-    for r in range(1, len(rows)):
+    for r in range(top + 1, len(rows)):
         row = rows[r]
         code = text_value(row[c_code]).strip() if c_code < len(row) else ""
         if not code:
+            if c_answer < len(row) and not is_blank(row[c_answer]):
+                uncoded.append(r + 1)
             continue
         value = row[c_answer] if c_answer < len(row) else None
         base = code.split("/", 1)[0]
@@ -222,41 +290,90 @@ def _read_question_sheet(
             )
             continue
         interview.answers[code] = RawCell(value, sheet, cell_ref(r, c_answer))
+    if len(interview.answers) == known_before and content_rows(rows, top + 1):
+        uncoded = list(content_rows(rows, top + 1))  # no code recognised: the table is lost
+        _report_uncoded(book, sheet, uncoded, found, lost, whole=True)
+    elif uncoded:
+        _report_uncoded(book, sheet, uncoded, found, lost, whole=False)
+
+
+def _report_uncoded(
+    book: Book,
+    sheet: str,
+    uncoded: list[int],
+    found: list[Finding],
+    lost: list[RowsLost],
+    *,
+    whole: bool,
+) -> None:
+    """Report rows of a question sheet not read for want of a question code."""
+    message = (
+        f"Nessun codice di domanda riconosciuto nel foglio «{sheet}»: righe "
+        f"{row_ranges(uncoded)} non lette."
+        if whole
+        else f"Risposte senza codice di domanda (righe {row_ranges(uncoded)}): non lette."
+    )
+    found.append(
+        _finding(
+            book,
+            sheet,
+            f"A{uncoded[0]}",
+            message,
+            "Ripristinare la colonna «codice» del modello accanto alle risposte.",
+            severity="error",
+        )
+    )
+    lost.append(RowsLost(book.name, sheet, tuple(uncoded), "", "senza codice di domanda"))
 
 
 def _read_repeat_sheet(
-    book: Book, sheet: str, spec: FormSpec, interview: RawInterview, found: list[Finding]
+    book: Book,
+    sheet: str,
+    spec: FormSpec,
+    interview: RawInterview,
+    found: list[Finding],
+    lost: list[RowsLost],
 ) -> None:
+    """Read a repeat table whose header row is found by content, anywhere near the top."""
     rows = book.sheets[sheet]
-    fields = spec.repeat_fields("interventions")
-    by_name = {q.name: q.name for q in fields}
-    by_label = {fold(q.label): q.name for q in fields}
-    columns: dict[int, str] = {}
-    names_row = rows[1] if len(rows) > 1 else []
-    for c, value in enumerate(names_row):
-        if text_value(value).strip() in by_name:
-            columns[c] = text_value(value).strip()
-    if not columns:  # row 2 deleted or overwritten: fall back to the labels of row 1
-        for c, value in enumerate(rows[0] if rows else []):
-            if fold(text_value(value)) in by_label:
-                columns[c] = by_label[fold(text_value(value))]
-        found.append(
-            _finding(
-                book,
-                sheet,
-                "A2",
-                "La riga 2 con i codici delle colonne manca: "
-                "colonne riconosciute dalle etichette della riga 1.",
-                "Non cancellare la riga 2 (nascosta) del modello.",
+    repeat, header, columns = match_repeat(rows, spec)
+    if header is None:
+        content = content_rows(rows)
+        if content:
+            what = f"righe {row_ranges(content)}"
+            found.append(
+                _finding(
+                    book,
+                    sheet,
+                    "",
+                    f"Intestazione della tabella non trovata nel foglio «{sheet}»: {what} non "
+                    "lette.",
+                    "Ripristinare la riga con i nomi (o le etichette) delle colonne del modello.",
+                    severity="error",
+                )
             )
-        )
-    first = 2 if any(text_value(v).strip() in by_name for v in names_row) else 1
-    for r in range(first, len(rows)):
+            lost.append(RowsLost(book.name, sheet, content, "", "intestazione non trovata"))
+        return
+    for r in range(header + 1, len(rows)):
         row = rows[r]
         cells = {
             name: RawCell(row[c] if c < len(row) else None, sheet, cell_ref(r, c))
             for c, name in columns.items()
         }
         if all(is_blank(cell.value) for cell in cells.values()):
-            continue  # blank rows (trailing or in between) are not interventions
-        interview.interventions.append(cells)
+            if any(not is_blank(v) for v in row):
+                lost.append(
+                    RowsLost(book.name, sheet, (r + 1,), repeat, "valori fuori dalle colonne")
+                )
+                found.append(
+                    _finding(
+                        book,
+                        sheet,
+                        f"A{r + 1}",
+                        f"Riga {r + 1}: valori fuori dalle colonne della tabella, non letti.",
+                        "Scrivere i valori nelle colonne con l'intestazione.",
+                        severity="error",
+                    )
+                )
+            continue  # blank rows (trailing or in between) are not repeat rows
+        interview.add_repeat_row(repeat, RepeatRow(cells, sheet, r + 1))

@@ -1,13 +1,20 @@
-"""Write what ingest found: findings (csv and formatted xlsx), tidy tables, accounting."""
+"""Write what ingest found: findings (csv and formatted xlsx), tidy tables, accounting.
+
+Findings are written errors first (then warnings), each group in the order found. When the
+questionnaire itself cannot be loaded, ``write_questionnaire_failure`` writes its findings and
+an accounting that says nothing was read, so every run leaves a findings file.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from distretti_survey.findings import COLUMNS
+from distretti_survey.csv_io import write_csv
+from distretti_survey.findings import COLUMNS, Finding
 
 if TYPE_CHECKING:
     from distretti_survey.findings import Findings
@@ -41,6 +48,8 @@ _SEVERITY_IT = {"error": "errore", "warning": "avviso"}
 def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list[Path]:
     """Write findings.csv/.xlsx, the tidy tables as CSV (not contacts) and accounting.json.
 
+    The main repeat is ``interventions.csv``; any other repeat group is ``repeat_<name>.csv``.
+
     Parameters
     ----------
     result
@@ -55,16 +64,17 @@ def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list
     from distretti_survey.ingest.model import PUBLIC_TABLES
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [
-        _write_findings_csv(result.findings, out / "findings.csv"),
-        _write_findings_xlsx(result.findings, out / "findings.xlsx"),
-    ]
+    written = write_findings(result.findings, out)
     for name in PUBLIC_TABLES:
         table = getattr(result.data, name)
         path = out / f"{name}.csv"
-        table.to_csv(path, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+        write_csv(table, path, date_format="%Y-%m-%d")
         written.append(path)
+    for name, table in result.data.repeats.items():  # repeats besides the main one
+        if table is not result.data.interventions:
+            path = out / f"repeat_{name}.csv"
+            write_csv(table, path, date_format="%Y-%m-%d")
+            written.append(path)
     accounting = out / "accounting.json"
     payload = {"wave": result.wave, "synthetic": result.synthetic, **result.accounting.to_dict()}
     accounting.write_text(
@@ -74,9 +84,75 @@ def write_outputs(result: IngestResult, out_dir: str | os.PathLike[str]) -> list
     return written
 
 
+def errors_first(findings: Iterable[Finding]) -> Findings:
+    """Return the findings with the errors first, each severity in its original order."""
+    from distretti_survey.findings import Findings
+
+    items = list(findings)
+    return Findings([f for f in items if f.severity == "error"] + [
+        f for f in items if f.severity != "error"])  # fmt: skip
+
+
+def write_findings(findings: Iterable[Finding], out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write ``findings.csv`` and ``findings.xlsx`` (errors first) into ``out_dir``.
+
+    Returns
+    -------
+    The two paths written; the folder is created if missing.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ordered = errors_first(findings)
+    return [
+        _write_findings_csv(ordered, out / "findings.csv"),
+        _write_findings_xlsx(ordered, out / "findings.xlsx"),
+    ]
+
+
+def write_questionnaire_failure(
+    findings: Iterable[Finding],
+    out_dir: str | os.PathLike[str],
+    questionnaire: str | os.PathLike[str],
+) -> list[Path]:
+    """Write the findings of a questionnaire that could not be loaded, and an accounting.
+
+    No interview is read without its questionnaire: ``accounting.json`` says so, with the
+    questionnaire's path and the number of its errors, and no tidy table is written.
+
+    Parameters
+    ----------
+    findings
+        What ``instrument.check_instrument`` returned.
+    out_dir
+        Destination folder, created if missing.
+    questionnaire
+        The questionnaire's path as the user gave it.
+
+    Returns
+    -------
+    findings.csv, findings.xlsx and accounting.json, in this order.
+    """
+    items = list(findings)
+    written = write_findings(items, out_dir)
+    accounting = Path(out_dir) / "accounting.json"
+    payload = {
+        "questionnaire": os.fspath(questionnaire),
+        "questionnaire_loaded": False,
+        "questionnaire_errors": sum(f.severity == "error" for f in items),
+        "files_read": 0,
+        "interviews_read": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "note": "Questionario non caricato: nessuna intervista letta.",
+    }
+    accounting.write_text(
+        json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return [*written, accounting]
+
+
 def _write_findings_csv(findings: Findings, path: Path) -> Path:
-    findings.to_frame().to_csv(path, index=False, lineterminator="\n", columns=list(COLUMNS))
-    return path
+    return write_csv(findings.to_frame(), path, columns=list(COLUMNS))
 
 
 def _write_findings_xlsx(findings: Findings, path: Path) -> Path:

@@ -1,0 +1,378 @@
+"""Check an xlsx/ods zip against the caps and scan its sheets, streamed, before calamine.
+
+One pass over every member, decompressed in chunks of ``limits.CHUNK_BYTES``:
+
+- the declared and the actual decompressed size of each member, their total and the
+  compression ratio stay under the caps (a zip bomb stops at the first chunk past a cap);
+- the sheets, the shared strings and ``workbook.xml`` are well-formed XML (expat, no DTD);
+- each sheet's declared ``<dimension>`` and the cells actually present stay within
+  ``MAX_ROWS`` x ``MAX_COLS`` and ``MAX_SHEET_CELLS`` (python-calamine allocates the used range
+  densely: cells A1 and XFD1048576 alone would ask for 17 billion cells);
+- what calamine does not say is collected from the same bytes: formulas (calamine returns an
+  empty cell for a formula saved without its value), Excel error values (calamine returns
+  them as empty cells), numbers 60 (Excel's fictitious 29/02/1900) and control characters.
+
+Only a bounded tail of each chunk is carried over to the next, so memory does not grow with
+the size of a sheet.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import struct
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from xml.parsers import expat
+
+from distretti_survey.ingest import limits
+from distretti_survey.ingest.guard import BookError
+
+_SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+_REL_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_T = re.compile(rb'\bt="([a-zA-Z]+)"')
+_F = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
+_V = re.compile(rb"<v>(.*?)</v>", re.DOTALL)
+# general patterns: the reference anywhere in the tag, either quote, spaces around "="
+_CELL_REFS = re.compile(rb'<c\b[^>]*?\sr\s*=\s*["\']([A-Z]{1,3})(\d{1,9})["\']')
+_CELL_WITH_R = re.compile(rb"<c\b[^>]*?\sr\s*=")
+_ANY_CELL = re.compile(rb'<c(?=[\s>/])(?: r="([A-Z]{1,3})\d)?')
+_CELL_ROWS = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,9})"')
+_ANY_ROW = re.compile(rb'<row(?: r="(\d{1,9})")?[\s>/]')
+_V_60 = re.compile(rb"<v>60(?:\.\d+)?</v>")
+_ROW_REFS = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\'](\d{1,9})["\']')
+_DIMENSION = re.compile(rb'<dimension\b[^>]*?ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+#: Excel writes a control character in a string as ``_x000B_``.
+_CONTROL = re.compile(rb"_x00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])_")
+_SERIAL_60 = re.compile(rb"^60(?:\.\d+)?$")
+_CARRY_MAX = 8 * limits.MIB
+_SMALL_MAX = 4 * limits.MIB
+EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+
+
+@dataclass
+class SheetScan:
+    """What the bytes of one sheet say besides calamine's values."""
+
+    #: cell ref -> (formula text, has a cached value)
+    formulas: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    #: cell ref -> Excel error value (``#N/A``, ``#DIV/0!``, ...)
+    errors: dict[str, str] = field(default_factory=dict)
+    #: cells holding the number 60 (a date cell shows it as 29/02/1900, a day that never was)
+    serial_60: set[str] = field(default_factory=set)
+    max_row: int = 0
+    max_col: int = 0
+    #: a string of the sheet holds a control character (``_x000B_``)
+    controls: bool = False
+
+
+@dataclass
+class ZipScan:
+    """The sheets' scans by sheet name, and whether any string holds a control character."""
+
+    sheets: dict[str, SheetScan] = field(default_factory=dict)
+    controls: bool = False
+
+
+def check_member_count(data: bytes) -> None:
+    """Refuse a zip whose end record announces more members than the cap, before opening it."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        raise BookError("non è una cartella di lavoro leggibile (archivio zip incompleto)")
+    (count,) = struct.unpack("<H", data[end + 10 : end + 12])
+    if count > limits.MAX_ZIP_MEMBERS:
+        raise BookError(f"l'archivio contiene troppi elementi ({count})")
+
+
+def scan_zip(zf: zipfile.ZipFile) -> ZipScan:
+    """Check every member of ``zf`` against the caps and scan the sheets; raise BookError."""
+    infos = zf.infolist()
+    if len(infos) > limits.MAX_ZIP_MEMBERS:
+        raise BookError(f"l'archivio contiene troppi elementi ({len(infos)})")
+    _check_declared(infos)
+    sheet_paths = _sheet_paths(zf)
+    scan = ZipScan()
+    total = 0
+    for info in infos:
+        name = info.filename
+        if name in sheet_paths:
+            sheet = _scan_sheet(zf, info, total, f"«{sheet_paths[name]}»")
+            scan.sheets[sheet_paths[name]] = sheet
+            total += info.file_size
+            continue
+        if not _read_by_calamine(name):
+            continue  # images, themes, printer settings: only their declared size matters
+        xml = name in ("xl/sharedStrings.xml", "xl/workbook.xml", "content.xml")
+        parser = _ods_parser() if name == "content.xml" else _parser() if xml else None
+        for chunk in _chunks(zf, info, total):
+            if parser is not None:
+                _feed(parser, chunk, name)
+            if xml and _CONTROL.search(chunk):
+                scan.controls = True
+        if parser is not None:
+            _feed(parser, b"", name, final=True)
+        total += info.file_size
+    scan.controls = scan.controls or any(s.controls for s in scan.sheets.values())
+    return scan
+
+
+def _read_by_calamine(name: str) -> bool:
+    """Return True for the members a reader decompresses besides the sheets."""
+    return name.endswith((".xml", ".rels")) and not name.startswith(
+        ("xl/theme/", "xl/media/", "xl/drawings/", "xl/printerSettings/", "docProps/")
+    )
+
+
+def _check_declared(infos: list[zipfile.ZipInfo]) -> None:
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise BookError("il file è protetto da password o cifrato: salvarlo senza password")
+        size = info.file_size
+        total += size
+        if size > limits.MAX_PART_BYTES:
+            raise BookError(
+                f"l'elemento {info.filename} dichiara {size / limits.MIB:.0f} MB "
+                f"decompressi (massimo {limits.MAX_PART_BYTES // limits.MIB} MB)"
+            )
+        if size > limits.RATIO_FLOOR_BYTES and size > limits.MAX_RATIO * max(info.compress_size, 1):
+            raise BookError(
+                f"l'elemento {info.filename} si espande {size // max(info.compress_size, 1)} "
+                f"volte (massimo {limits.MAX_RATIO}): archivio sospetto (zip bomb)"
+            )
+    if total > limits.MAX_TOTAL_BYTES:
+        raise BookError(
+            f"l'archivio dichiara {total / limits.MIB:.0f} MB decompressi "
+            f"(massimo {limits.MAX_TOTAL_BYTES // limits.MIB} MB)"
+        )
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int) -> Iterator[bytes]:
+    """Yield the decompressed member in chunks; stop at a cap whatever the header declared."""
+    seen = 0
+    with zf.open(info) as handle:
+        while chunk := handle.read(limits.CHUNK_BYTES):
+            seen += len(chunk)
+            if (
+                seen > info.file_size
+                or seen > limits.MAX_PART_BYTES
+                or before + seen > limits.MAX_TOTAL_BYTES
+            ):
+                raise BookError(
+                    f"l'elemento {info.filename} si espande oltre quanto dichiarato o oltre "
+                    f"{limits.MAX_PART_BYTES // limits.MIB} MB: archivio sospetto (zip bomb)"
+                )
+            yield chunk
+
+
+def _small_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    """Return a member read whole (workbook.xml, its relationships): a few KB, at most 4 MiB."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        return b""
+    if info.file_size > _SMALL_MAX:
+        raise BookError(f"l'elemento {name} è troppo grande ({info.file_size:,} byte)")
+    return b"".join(_chunks(zf, info, 0))
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Map each worksheet's member path to its sheet name (xlsx only; empty for ods)."""
+    workbook = _small_member(zf, "xl/workbook.xml")
+    if not workbook:
+        return {}
+    rels_xml = _small_member(zf, "xl/_rels/workbook.xml.rels")
+    rels = {rid: tgt for rid, tgt in _REL.findall(rels_xml)}
+    rels.update({rid: tgt for tgt, rid in _REL_REV.findall(rels_xml)})
+    out = {}
+    for sheet_name, rid in _SHEET.findall(workbook):
+        target = rels.get(rid, b"").decode("utf-8", "replace")
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        out[path] = html.unescape(sheet_name.decode("utf-8", "replace"))
+    return out
+
+
+def _parser() -> expat.XMLParserType:
+    parser = expat.ParserCreate()
+
+    def refuse(*_args: object) -> None:
+        raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    return parser
+
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0 "
+_OFFICE_TYPE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0 value-type"
+_TEXT_P = "urn:oasis:names:tc:opendocument:xmlns:text:1.0 p"
+
+
+def _ods_parser() -> expat.XMLParserType:
+    """Return a parser of an ods ``content.xml`` that bounds each table's used range.
+
+    A cell or row may stand for many (``number-columns-repeated``, ``number-rows-repeated``);
+    a reader expands the repeats up to the last cell holding a value, so that is the range
+    counted. Names are matched with their namespace, whatever prefix the file uses.
+    """
+    parser = expat.ParserCreate(namespace_separator=" ")
+    state = {"rows": 0, "last": 0, "width": 0, "repeat": 1, "col": 0, "row_width": 0, "end": 0}
+
+    def repeat(attrs: dict[str, str], key: str) -> int:
+        value = attrs.get(_TABLE + key, "1")
+        return max(1, int(value)) if value.isdigit() else 1
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == _TABLE + "table":
+            state.update(rows=0, last=0, width=0)
+        elif name == _TABLE + "table-row":
+            state.update(repeat=repeat(attrs, "number-rows-repeated"), col=0, row_width=0)
+        elif name in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
+            state["col"] += repeat(attrs, "number-columns-repeated")
+            state["end"] = state["col"]
+            if _OFFICE_TYPE in attrs:
+                state["row_width"] = state["col"]
+        elif name == _TEXT_P:
+            state["row_width"] = max(state["row_width"], state["end"])
+
+    def end(name: str) -> None:
+        if name != _TABLE + "table-row":
+            return
+        state["rows"] += state["repeat"]
+        if state["row_width"]:
+            state["last"] = state["rows"]
+            state["width"] = max(state["width"], state["row_width"])
+            _check_area(state["last"], state["width"], "del file .ods", "ha celle che occupano")
+
+    def refuse(*_args: object) -> None:
+        raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    return parser
+
+
+def _feed(parser: expat.XMLParserType, chunk: bytes, name: str, *, final: bool = False) -> None:
+    try:
+        parser.Parse(chunk, final)
+    except expat.ExpatError as exc:
+        raise BookError(
+            f"XML non valido in {name} (riga {exc.lineno}, colonna {exc.offset}): "
+            f"{expat.ErrorString(exc.code)}"
+        ) from exc
+
+
+def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, label: str) -> SheetScan:
+    # No XML parser here: calamine's own refuses a malformed sheet; a DTD (entities) is
+    # refused by a byte check, as no workbook writer puts one in a sheet.
+    sheet = SheetScan()
+    carry = b""
+    first = True
+    for chunk in _chunks(zf, info, before):
+        block = carry + chunk
+        if first:
+            _refuse_dtd(block)
+            _check_dimension(block, label)
+            first = False
+        # cut after the last complete row; a row longer than _CARRY_MAX is scanned in pieces
+        end = block.rfind(b"</row>")
+        cut = end + 6 if end >= 0 else len(block) if len(block) > _CARRY_MAX else 0
+        _scan_block(block[:cut], sheet, label)
+        carry = block[cut:]
+    _scan_block(carry, sheet, label)
+    return sheet
+
+
+def _refuse_dtd(head: bytes) -> None:
+    if b"<!DOCTYPE" in head[:4096] or b"<!ENTITY" in head[:4096]:
+        raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
+
+
+def _check_dimension(block: bytes, name: str) -> None:
+    match = _DIMENSION.search(block[: 64 * 1024])
+    if match is None or match.group(3) is None:
+        return
+    rows = int(match.group(4)) - int(match.group(2)) + 1
+    cols = _col_number(match.group(3)) - _col_number(match.group(1)) + 1
+    _check_area(rows, cols, name, "dichiara")
+
+
+def _check_area(rows: int, cols: int, name: str, verb: str) -> None:
+    if rows > limits.MAX_ROWS or cols > limits.MAX_COLS or rows * cols > limits.MAX_SHEET_CELLS:
+        raise BookError(
+            f"il foglio {name} {verb} un'area di {rows:,} righe x {cols:,} colonne "
+            f"(massimo {limits.MAX_ROWS:,} x {limits.MAX_COLS:,} e "
+            f"{limits.MAX_SHEET_CELLS:,} celle): rimuovere le celle lontane dai dati".replace(
+                ",", "."
+            )
+        )
+
+
+def _col_number(letters: bytes) -> int:
+    number = 0
+    for byte in letters:
+        number = number * 26 + byte - 64
+    return number
+
+
+def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
+    if not block:
+        return
+    if _CONTROL.search(block):
+        sheet.controls = True
+    # One pass finds every cell with the reference every writer puts first (``<c r="A1"``);
+    # the general pattern runs only when some cell of the block is written otherwise.
+    # findall, count, zip, set, map and max run in C: no Python loop over the cells.
+    cols = _ANY_CELL.findall(block)
+    if b"" in cols:  # some cell has no reference first: the general pattern
+        n_cells = len(cols)
+        refs = _CELL_REFS.findall(block)
+        if len(_CELL_WITH_R.findall(block)) > len(refs):
+            raise BookError(f"il foglio {name} ha riferimenti di cella non standard")
+        if n_cells > len(refs):  # cells without r="": position implied by order in the row
+            widest = max(piece.count(b"<c") for piece in block.split(b"</row>"))
+            sheet.max_col = max(sheet.max_col, widest)
+        cols, cell_rows = zip(*refs, strict=True) if refs else ((), ())
+    else:
+        cell_rows = _CELL_ROWS.findall(block)
+    sheet.max_col = max(sheet.max_col, *map(_col_number, set(cols)), 0)
+    sheet.max_row = max(sheet.max_row, *map(int, set(cell_rows)), 0)
+    rows = _ANY_ROW.findall(block)
+    if b"" in rows:
+        n_rows = len(rows)
+        rows = _ROW_REFS.findall(block)
+        sheet.max_row += n_rows - len(rows)
+    sheet.max_row = max(sheet.max_row, *map(int, set(rows)), 0)
+    _check_area(sheet.max_row, sheet.max_col, name, "ha celle che occupano almeno")
+    if b"<f" in block or b't="e"' in block or _V_60.search(block):
+        _scan_cells(block, sheet)
+
+
+def _scan_cells(block: bytes, sheet: SheetScan) -> None:
+    for attrs, inner in _CELL.findall(block):
+        if not inner:
+            continue
+        ref = _REF.search(attrs)
+        if ref is None:
+            continue
+        where = (ref.group(1) + ref.group(2)).decode()
+        kind = _T.search(attrs)
+        kind = kind.group(1) if kind else b"n"
+        value = _V.search(inner)
+        if b"<f" in inner:
+            fmatch = _F.search(inner)
+            formula = html.unescape((fmatch.group(1) or b"").decode("utf-8", "replace"))
+            cached = value is not None and bool(value.group(1))
+            sheet.formulas[where] = (f"={formula}" if formula else "=", cached)
+        if value is None:
+            continue
+        if kind == b"e":
+            sheet.errors[where] = html.unescape(value.group(1).decode("utf-8", "replace"))
+        elif kind == b"n" and _SERIAL_60.match(value.group(1)):
+            sheet.serial_60.add(where)
