@@ -75,6 +75,7 @@ def test_status_chart_takes_the_meaning_of_codes_from_their_roles():
         statuses=("da_fare", "lavori", "chiuso", "stop"),
     )
     roles = {"chiuso": "completed", "stop": "cancelled", "da_fare": "not_started"}
+    roles["lavori"] = "in_progress"  # under way, with or without the role
     order = charts.status_order(["da_fare", "lavori", "chiuso", "stop"], roles)
     assert order == [
         ("chiuso", charts.ROLE_COLOURS["completed"]),

@@ -71,13 +71,13 @@ def status_order(statuses: Sequence[str], roles: Mapping[str, str] | None) -> li
     """Return (status, colour) in stacking order: completed, under way, not started, cancelled.
 
     ``statuses`` are the codes in questionnaire order; ``roles`` maps a code to its role
-    (``completed``, ``cancelled``, ``not_started``). Statuses without a role are "under way",
-    stacked from the last in the list (closest to completion) to the first; a code outside
-    the list (no status given) comes last, in a light grey.
+    (``completed``, ``cancelled``, ``not_started``). Other statuses (``in_progress`` or no
+    role) are "under way", stacked from the last in the list (closest to completion) to the
+    first; a code outside the list (no status given) comes last, in a light grey.
     """
     roles = roles or {}
     by_role = {role: [s for s in statuses if roles.get(s) == role] for role in ROLE_COLOURS}
-    under_way = [s for s in statuses if s not in roles][::-1]
+    under_way = [s for s in statuses if roles.get(s) not in ROLE_COLOURS][::-1]
     ordered = [(s, ROLE_COLOURS["completed"]) for s in by_role["completed"]]
     ordered += [(s, OPEN_COLOURS[min(i, 3)]) for i, s in enumerate(under_way)]
     ordered += [(s, ROLE_COLOURS["not_started"]) for s in by_role["not_started"]]

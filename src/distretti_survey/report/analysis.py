@@ -65,6 +65,10 @@ def _choice_labels(instrument: Instrument, list_name: str) -> dict[str, str]:
 
 
 def _list_of(instrument: Instrument, question: str) -> str:
+    if question == "status":  # the list with a "completed" option, whatever its question
+        found = getattr(instrument, "lists_with_role", lambda role: ())("completed")
+        if found:
+            return found[0]
     return instrument.question(question).list_name or ""
 
 
