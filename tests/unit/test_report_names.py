@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 
-from distretti_survey.report.coding_status import coding_status, simulated_beside
+from distretti_survey.report.coding_status import coding_status
 from distretti_survey.report.names import LEGACY_ROLES, choice_roles, survey_names
 
 
@@ -86,7 +86,7 @@ def _final(sources):
     return pd.DataFrame({"code_id": ["A"] * len(sources), "source": sources})
 
 
-def test_coding_status_says_what_the_codes_rest_on(tmp_path):
+def test_coding_status_says_what_the_codes_rest_on():
     assert coding_status(_final(["rule", "rule"])).kind == "unreviewed"
     assert coding_status(_final(["rule", "coder_a"])).kind == "partly_reviewed"
     agreement = pd.DataFrame({"percent_agreement": [0.8, 1.0], "n_units": [10, 10]})
@@ -96,10 +96,6 @@ def test_coding_status_says_what_the_codes_rest_on(tmp_path):
     simulated = coding_status(_final(["coder_a"]), agreement, simulated=True)
     assert simulated.kind == "simulated" and "simulati" in simulated.note("90%")
     assert coding_status(_final([])).kind == "none"
-    decisions = tmp_path / "decisions.csv"
-    assert simulated_beside(decisions) is False  # nothing beside it
-    (tmp_path / "counts.json").write_text('{"simulated_coders": true}', encoding="utf-8")
-    assert simulated_beside(decisions) is True
 
 
 def test_presence_names_not_interviewed_new_and_dissolved_apart():

@@ -8,10 +8,8 @@ figure when there is one, and every output that shows a coded figure prints its 
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -125,18 +123,3 @@ def coding_status(
     else:
         kind = "reviewed"
     return CodingStatus(kind, n_codes, n_rule, value, n_units)
-
-
-def simulated_beside(decisions: str | Path | None) -> bool:
-    """Tell whether the ``counts.json`` written beside a ``decisions.csv`` says "simulated".
-
-    The ``code`` command writes ``simulated_coders`` there; a missing or unreadable file
-    means no simulation is recorded.
-    """
-    if decisions is None:
-        return False
-    counts = Path(decisions).with_name("counts.json")
-    try:
-        return bool(json.loads(counts.read_text(encoding="utf-8")).get("simulated_coders"))
-    except (OSError, ValueError, AttributeError):
-        return False
