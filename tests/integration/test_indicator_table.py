@@ -271,3 +271,10 @@ def test_charts_read_their_rankings_from_the_indicator_table(hand):
     assert budget["D01"] == pytest.approx(
         lookup(analysis.table, "budget_realisation", "", "D01")["value"]
     )
+
+
+def test_indicator_csv_is_formula_safe(hand, tmp_path):
+    table = hand[0].table.copy()
+    table.loc[0, "flag"] = '=HYPERLINK("http://x")'  # a district named by an attacker
+    text = write_indicator_csv(table, tmp_path / "indicatori.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text

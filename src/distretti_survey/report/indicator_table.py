@@ -576,19 +576,13 @@ def districts_from_table(table: pd.DataFrame, indicator: str, value: str) -> pd.
 
 
 def write_indicator_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``indicatori.csv`` (UTF-8, ``\\n`` line ends, numbers in full precision).
+    """Write ``indicatori.csv`` through the package's formula-safe, byte-stable CSV writer.
 
-    The same table gives the same bytes. Text cells that a spreadsheet would read as a
-    formula are prefixed with an apostrophe.
+    Numbers keep ten significant digits, so the same table gives the same bytes and a share
+    printed with one decimal can always be found in the file.
     """
+    from distretti_survey.csv_io import write_csv
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = table.copy()
-    for column in ("item", "district_id", "base", "flag"):
-        out[column] = [
-            f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-            for v in out[column]
-        ]
-    text = out.to_csv(index=False, lineterminator="\n", float_format="%.10g")
-    path.write_bytes(text.encode("utf-8"))
-    return path
+    return write_csv(table, path, float_format="%.10g")
