@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,7 @@ SMALL_BASE = 5
 
 STATUS_ORDER = ("non_avviato", "in_progettazione", "in_corso", "completato", "annullato")
 COMPLETED = "completato"
+NOT_STARTED = ("non_avviato",)
 OPEN_STATUSES = ("non_avviato", "in_progettazione", "in_corso")
 # Shown rather than dropped, so status counts always add up to the interventions read.
 MISSING_STATUS = "non_indicato"
@@ -141,72 +141,134 @@ def completion(
     return _with_base(out, BASE_INTERVENTIONS, threshold)
 
 
+def _spent_known(
+    status: pd.Series, planned: pd.Series, spent: pd.Series, not_started: Sequence[str]
+) -> tuple[pd.Series, pd.Series]:
+    """Return the spent amounts to use (blank for not started -> 0) and which rows count."""
+    spent = spent.where(spent.notna() | ~status.isin(list(not_started)), 0.0)
+    return spent, planned.notna() & spent.notna()
+
+
 def budget_realisation(
     interventions: pd.DataFrame,
     *,
     by: str | None = "district_id",
+    not_started: Sequence[str] = NOT_STARTED,
     threshold: int = SMALL_BASE,
 ) -> pd.DataFrame:
-    """Compute budget realisation (spent / planned) per group or overall.
+    """Compute budget realisation (spent / planned) over every planned intervention.
 
-    Only interventions with both amounts filled in count; a group whose planned total is
-    zero or unknown gets ``NaN``, never infinity.
+    The amount spent is asked for every intervention and 0 is a valid answer. A blank amount
+    counts as 0 for an intervention not started (``not_started``: nothing can have been
+    spent); for any other status a blank amount is unknown, and the intervention is left
+    out of both totals, counted in ``n_left_out`` with the budget it carries in
+    ``budget_left_out``, so the figure can say what it does not cover. An intervention
+    without a planned amount is left out too (nothing to compare with). A group whose
+    planned total is zero or unknown gets ``NaN``, never infinity.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``[by,] n, budget_planned, budget_spent, realisation, small_base``; ``n`` is the
-        number of interventions with both amounts.
+        Columns ``[by,] n, n_planned, n_left_out, budget_left_out, budget_planned,
+        budget_spent, realisation, small_base``. ``n`` is the interventions counted,
+        ``n_planned`` every intervention of the group.
     """
     keys = [by] if by else []
-    _require(interventions, ["budget_planned", "budget_spent", *keys], "interventions")
+    _require(interventions, ["status", "budget_planned", "budget_spent", *keys], "interventions")
     planned = pd.to_numeric(interventions["budget_planned"], errors="coerce")
-    spent = pd.to_numeric(interventions["budget_spent"], errors="coerce")
-    known = planned.notna() & spent.notna()
+    raw_spent = pd.to_numeric(interventions["budget_spent"], errors="coerce")
+    spent, known = _spent_known(interventions["status"], planned, raw_spent, not_started)
     data = pd.DataFrame(
         {
+            "n": known.astype("int64"),
+            "n_planned": 1,
+            "n_left_out": (~known).astype("int64"),
+            "budget_left_out": planned.where(~known, 0.0).fillna(0.0),
             "budget_planned": planned.where(known, 0.0),
             "budget_spent": spent.where(known, 0.0),
-            "n": known.astype("int64"),
-        }
+        },
+        index=interventions.index,
     )
     if by:
         out = data.groupby(interventions[by]).sum().rename_axis(by).reset_index()
     else:
         out = data.sum().to_frame().T
-    out = out[[*keys, "n", "budget_planned", "budget_spent"]]
+    out = out[[*keys, *data.columns]]
+    for column in ("n_planned", "n_left_out"):
+        out[column] = out[column].astype("int64")
     planned_total = out["budget_planned"].where((out["n"] > 0) & (out["budget_planned"] > 0))
     out["realisation"] = out["budget_spent"] / planned_total
     return _with_base(out, BASE_INTERVENTIONS, threshold)
 
 
+def started_without_amount(
+    interventions: pd.DataFrame, *, not_started: Sequence[str] = NOT_STARTED
+) -> pd.DataFrame:
+    """Return the interventions left out of budget realisation: spent unknown, or no plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``interventions`` that ``budget_realisation`` leaves out, with a column
+        ``reason`` (``"spent_missing"`` or ``"planned_missing"``).
+    """
+    _require(interventions, ["status", "budget_planned", "budget_spent"], "interventions")
+    planned = pd.to_numeric(interventions["budget_planned"], errors="coerce")
+    raw_spent = pd.to_numeric(interventions["budget_spent"], errors="coerce")
+    _spent, known = _spent_known(interventions["status"], planned, raw_spent, not_started)
+    out = interventions[~known].copy()
+    out["reason"] = np.where(planned[~known].isna(), "planned_missing", "spent_missing")
+    return out
+
+
 def behind_schedule(
     interventions: pd.DataFrame,
     *,
-    reference_date: dt.date | str | pd.Timestamp,
+    interview_dates: pd.Series | None = None,
+    reference_date: dt.date | str | pd.Timestamp | None = None,
     by: str = "district_id",
     open_statuses: Sequence[str] = OPEN_STATUSES,
     threshold: int = SMALL_BASE,
 ) -> pd.DataFrame:
     """Count interventions past their planned end and still open, per district.
 
-    An intervention is behind schedule when ``end_planned`` is before ``reference_date`` and
-    its status is one of ``open_statuses`` (not completed, not cancelled, not missing).
-    The reference date is an argument so that a report can be reproduced later.
+    An intervention is behind schedule when ``end_planned`` is before the date of its own
+    interview and its status is one of ``open_statuses`` (not completed, not cancelled, not
+    missing): a district interviewed in April is judged in April, not at the wave's last
+    interview. Interventions of an interview without a date are not judged and are counted
+    in ``n_undated``.
+
+    Parameters
+    ----------
+    interview_dates
+        Interview date by ``interview_id`` (the ``interview_date`` of ``interviews``).
+    reference_date
+        One date for every intervention instead (reproducing a report made on a given day);
+        used only when ``interview_dates`` is None.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``by, behind, n, share, small_base``; ``n`` is the district's interventions.
+        Columns ``by, behind, n, share, n_undated, small_base``; ``n`` is the district's
+        interventions.
     """
     _require(interventions, ["status", "end_planned", by], "interventions")
-    reference = pd.Timestamp(reference_date)
+    if interview_dates is not None:
+        _require(interventions, ["interview_id"], "interventions")
+        dates = pd.to_datetime(pd.Series(interview_dates), errors="coerce")
+        reference = pd.to_datetime(interventions["interview_id"].map(dates), errors="coerce")
+    elif reference_date is not None:
+        reference = pd.Series(pd.Timestamp(reference_date), index=interventions.index)
+    else:
+        raise ValueError("behind_schedule needs interview_dates or reference_date")
     end = pd.to_datetime(interventions["end_planned"], errors="coerce")
     late = (end < reference) & interventions["status"].isin(list(open_statuses))
     grouped = late.astype("int64").groupby(interventions[by])
-    out = pd.DataFrame({"behind": grouped.sum(), "n": grouped.size()})
+    undated = reference.isna().astype("int64").groupby(interventions[by])
+    out = pd.DataFrame({"behind": grouped.sum(), "n": grouped.size(), "n_undated": undated.sum()})
     out = out.rename_axis(by).reset_index()
     out["share"] = _share(out["behind"], out["n"])
+    out = out[[by, "behind", "n", "share", "n_undated"]]
     return _with_base(out, BASE_INTERVENTIONS, threshold)
 
 
@@ -481,56 +543,3 @@ def comuni_per_district(
     out = out.sort_values(["n_comuni", "district_id"], ascending=[False, True], kind="stable")
     out["n"] = len(respondents)
     return _with_base(out, BASE_DISTRICTS, threshold)
-
-
-def _plain(value: Any) -> Any:
-    """Turn numpy scalars and NaN into plain Python values (None for missing)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
-
-
-def key_figures(
-    interviews: pd.DataFrame,
-    interventions: pd.DataFrame,
-    districts: pd.DataFrame,
-    *,
-    reference_date: dt.date | str | pd.Timestamp,
-    completed: str = COMPLETED,
-) -> dict[str, Any]:
-    """Collect the headline numbers of a wave for a key-figures slide.
-
-    Returns
-    -------
-    dict
-        ``n_districts`` (respondents), ``n_comuni`` (their comuni), ``n_by_type`` (type -> count),
-        ``n_interventions``, ``n_completed``, ``share_completed``, ``budget_planned``,
-        ``budget_spent``, ``budget_realisation``, ``n_behind``, ``n_districts_behind``,
-        ``reference_date`` (ISO text). Plain Python values; ``None`` where undefined.
-    """
-    profile = comuni_per_district(interviews, districts)
-    respondents = set(_respondents(interviews))
-    mine = interventions[interventions["district_id"].isin(respondents)]
-    done = completion(mine, by=None, completed=completed).iloc[0]
-    budget = budget_realisation(mine, by=None).iloc[0]
-    late = behind_schedule(mine, reference_date=reference_date)
-    by_type = districts_by_type(interviews, districts)
-    figures = {
-        "n_districts": len(respondents),
-        "n_comuni": int(profile["n_comuni"].sum()),
-        "n_by_type": {str(t): int(k) for t, k in zip(by_type["type"], by_type["k"], strict=True)},
-        "n_interventions": len(mine),
-        "n_completed": done["completed"],
-        "share_completed": done["share"],
-        "budget_planned": budget["budget_planned"],
-        "budget_spent": budget["budget_spent"],
-        "budget_realisation": budget["realisation"],
-        "n_behind": late["behind"].sum(),
-        "n_districts_behind": (late["behind"] > 0).sum(),
-        "reference_date": pd.Timestamp(reference_date).date().isoformat(),
-    }
-    return {
-        key: value if isinstance(value, dict) else _plain(value) for key, value in figures.items()
-    }

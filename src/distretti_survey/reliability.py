@@ -6,9 +6,13 @@ or ``None``, and returns an :class:`Estimate`: the coefficient plus the number o
 when the coefficient is not defined, ``NaN`` together with the reason in Italian. An undefined
 coefficient is never reported as 1.0 or 0.0.
 
-Values are compared as they are (numbers or strings). Weighted kappa and ordinal alpha need
-an order: pass ``categories`` (the codes from lowest to highest), otherwise the sorted
-observed values are used, as R's ``irr`` does.
+Codes are compared as the same type: the text "1" and the numbers 1 and 1.0 are one code.
+Weighted kappa and ordinal alpha need an order: pass ``categories`` (the codes from lowest to
+highest), otherwise the sorted values observed in the units kept are used, as R's ``irr`` does.
+
+A table with more coders (columns) than units (rows), and more than two coders, is refused:
+it is almost always a coders x units table passed the wrong way round, which would give a
+plausible but wrong coefficient.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = [
     "REASON_NO_PAIRS",
     "REASON_NO_VARIATION",
     "REASON_ONE_CODER",
+    "REASON_ONE_UNIT",
     "REASON_TOO_FEW_UNITS",
     "Estimate",
     "agreement_by_code",
@@ -45,6 +50,7 @@ REASON_NO_VARIATION = (
     "nessuna variazione: tutte le codifiche hanno lo stesso valore, il coefficiente non è definito"
 )
 REASON_CODE_UNUSED = "codice mai usato da nessuno dei due codificatori"
+REASON_ONE_UNIT = "una sola unità codificata: servono almeno 2 unità"
 
 Weights = Literal["linear", "quadratic"]
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -78,13 +84,52 @@ def _undefined(reason: str, n_units: int = 0) -> Estimate:
     return Estimate(float("nan"), n_units, reason)
 
 
-def _table(ratings: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Return the ratings as a 2-D object array and its missing-value mask."""
+def _same_type(value: Any) -> Any:
+    """Return a code in one canonical type: numbers and numeric text become int or float.
+
+    So "1", 1 and 1.0 are the same code, and "2.50" equals 2.5; other text is stripped.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    text = str(value).strip()
+    try:
+        number = float(text.replace(",", ".")) if text else None
+    except ValueError:
+        return text
+    if number is None or math.isnan(number) or math.isinf(number):
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def _canonical(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Give every non-missing code one type; numbers become text if any code is text."""
+    out = values.copy()
+    present = ~missing
+    converted = [_same_type(v) for v in values[present].tolist()]
+    if any(isinstance(v, str) for v in converted):
+        converted = [str(v) for v in converted]
+    out[present] = np.array([*converted, None], dtype=object)[:-1]
+    return out
+
+
+def _table(ratings: Any, *, check_orientation: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Return the ratings as a 2-D object array of canonical codes and its missing mask."""
     frame = ratings if isinstance(ratings, pd.DataFrame) else pd.DataFrame(ratings)
     values = frame.to_numpy(dtype=object)
     if values.ndim != 2:
         raise InputError("Le codifiche devono essere una tabella unità x codificatori.")
-    return values, np.asarray(pd.isna(values), dtype=bool)
+    n_units, n_coders = values.shape
+    if check_orientation and n_coders > max(n_units, 2):
+        raise InputError(
+            f"La tabella delle codifiche ha {n_units} righe e {n_coders} colonne: sembra "
+            "trasposta (codificatori x unità). Servono unità (righe) x codificatori "
+            "(colonne): trasporre la tabella (ad esempio con .T) e riprovare."
+        )
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    return _canonical(values, missing), missing
 
 
 def _encode(
@@ -97,7 +142,14 @@ def _encode(
     """Map values to integer codes (-1 = missing) following ``categories`` or sorted values."""
     observed = list(dict.fromkeys(values[~missing].tolist()))
     if categories is not None:
-        cats = list(categories)
+        cats = list(dict.fromkeys(_same_type(c) for c in categories))
+        if any(isinstance(c, str) for c in cats) or any(isinstance(v, str) for v in observed):
+            cats = [str(c) for c in cats]
+            values = values.copy()
+            values[~missing] = np.array([*map(str, values[~missing].tolist()), None], dtype=object)[
+                :-1
+            ]
+            observed = [str(v) for v in observed]
         known = set(cats)
         unknown = [v for v in observed if v not in known]
         if unknown:
@@ -198,6 +250,7 @@ def cohen_kappa(
     Estimate
         Kappa, NaN with a reason when fewer than 2 units were coded by both, or when
         expected disagreement is zero (both coders used one and the same code throughout).
+        Without ``categories`` the scale is the sorted codes of the units kept.
 
     Notes
     -----
@@ -230,9 +283,12 @@ def cohen_kappa(
         raise InputError(
             f"I due codificatori hanno un numero diverso di unità ({len(a)} e {len(b)})."
         )
-    values, missing = _table(pd.DataFrame({"a": a, "b": b}))
+    values, missing = _table(pd.DataFrame({"a": a, "b": b}), check_orientation=False)
+    # Listwise first, then rank: a code seen only in a dropped unit takes no place on the
+    # scale, as in irr's kappa2 (na.omit before the levels) and scikit-learn.
+    kept = ~missing.any(axis=1)
+    values, missing = values[kept], missing[kept]
     codes, cats = _encode(values, missing, categories, ordered=weights is not None)
-    codes = codes[(codes >= 0).all(axis=1)]
     n = len(codes)
     if n < 2:
         return _undefined(REASON_TOO_FEW_UNITS, n)
@@ -306,6 +362,9 @@ def fleiss_kappa(ratings: Any, *, counts: bool = False) -> Estimate:
     n_units = table.shape[0]
     if n_units == 0:
         return _undefined(REASON_NO_PAIRS)
+    if n_units < 2:
+        # One unit gives kappa = -1/(n-1) whatever the coders did: not an estimate.
+        return _undefined(REASON_ONE_UNIT, n_units)
     n = float(table[0].sum())
     if n < 2:
         return _undefined(REASON_ONE_CODER, n_units)
@@ -315,6 +374,15 @@ def fleiss_kappa(ratings: Any, *, counts: bool = False) -> Estimate:
     if chance >= 1 - 1e-12:
         return _undefined(REASON_NO_VARIATION, n_units)
     return Estimate((float(p_units.mean()) - chance) / (1 - chance), n_units)
+
+
+def _value_counts(codes: np.ndarray, k: int) -> np.ndarray:
+    """Return units x categories: how many coders gave each category to each unit."""
+    counts = np.zeros((len(codes), k), dtype=np.int64)
+    for col in codes.T:
+        rows = col >= 0
+        counts[np.flatnonzero(rows), col[rows]] += 1
+    return counts
 
 
 def krippendorff_alpha(
@@ -378,12 +446,9 @@ def krippendorff_alpha(
     n_units = int(usable.sum())
     if n_units == 0:
         return _undefined(REASON_NO_PAIRS)
-    codes = codes[usable]
-    k = max(len(cats), 1)
-    value_counts = np.zeros((n_units, k), dtype=np.int64)
-    for col in codes.T:
-        rows = col >= 0
-        value_counts[np.flatnonzero(rows), col[rows]] += 1
+    if n_units < 2:
+        return _undefined(REASON_ONE_UNIT, n_units)
+    value_counts = _value_counts(codes[usable], max(len(cats), 1))
     if np.count_nonzero(value_counts.sum(axis=0)) < 2:
         return _undefined(REASON_NO_VARIATION, n_units)
     if level in ("interval", "ratio"):
@@ -394,7 +459,7 @@ def krippendorff_alpha(
                 f"Il livello '{level}' richiede codici numerici; trovati valori non numerici."
             ) from exc
     else:
-        domain = np.arange(k)
+        domain = np.arange(value_counts.shape[1])
     value = krippendorff.alpha(
         value_counts=value_counts, value_domain=domain, level_of_measurement=level
     )

@@ -11,7 +11,7 @@ import pytest
 from distretti_survey.manifest import scan_for_strings
 from distretti_survey.pipeline import prepare_wave
 from distretti_survey.report.build import build_report
-from distretti_survey.report.compare import ALL, compare
+from distretti_survey.report.compare import ALL, PANEL, compare
 
 pytestmark = pytest.mark.integration
 
@@ -100,11 +100,11 @@ def test_key_figures_match_the_tidy_tables(report, wave_2011):
 
 
 def test_comparison_handles_the_crosswalk(wave_2011, wave_2012):
-    comparison = compare([wave_2012, wave_2011])  # any order: sorted by wave
+    comparison = compare([wave_2012, wave_2011], allow_unreviewed=True)  # sorted by wave
     assert comparison.waves == (2011, 2012)
     values = comparison.values
     # The renamed question is compared under its 2011 id, with values in both waves.
-    renamed = values[(values["item"] == "training_awareness") & (values["district_id"] == ALL)]
+    renamed = values[(values["item"] == "training_awareness") & (values["district_id"] == PANEL)]
     assert renamed[[2011, 2012]].notna().all(axis=None)
     assert "training_awareness_operators" not in set(values["item"])
     # The reworded question and the added option are left out, with the reason.
@@ -112,14 +112,15 @@ def test_comparison_handles_the_crosswalk(wave_2011, wave_2012):
     assert "non comparabile" in excluded["gov_manager"]
     assert "aggiunta" in excluded["temi_formazione/sostenibilita_ambientale"]
     assert not {"gov_manager", "sostenibilita_ambientale"} & set(values["item"])
-    # The new district is present in 2012 only.
+    # The new district is new in the registry, not a district "not interviewed in 2011".
     presence = comparison.presence.set_index("district_id")
-    assert presence.loc["D19", "note"] == "presente solo nell'ondata 2012"
-    assert (presence.drop(index="D19")["note"] == "").all()
+    assert presence.loc["D19", "note"] == "distretto nuovo dall'ondata 2012"
+    assert presence.loc["D19", "status"] == "nuovo"
+    assert (presence.drop(index="D19")["status"] == "panel").all()
 
 
 def test_comparison_change_per_district_from_the_raw_tables(wave_2011, wave_2012):
-    comparison = compare([wave_2011, wave_2012])
+    comparison = compare([wave_2011, wave_2012], allow_unreviewed=True)
     values = comparison.values.set_index(["indicator", "district_id"])
     for wave in (wave_2011, wave_2012):
         table = wave.ingest.data.interventions
@@ -129,3 +130,63 @@ def test_comparison_change_per_district_from_the_raw_tables(wave_2011, wave_2012
     row = values.loc[("completamento", "D07")]
     assert row["change"] == pytest.approx(row[2012] - row[2011])
     assert pd.isna(values.loc[("completamento", "D19"), 2011])
+
+
+def test_comparison_is_on_the_panel_with_its_bases_stated(wave_2011, wave_2012):
+    """Recomputed here: completion of the districts interviewed in both waves, and of all."""
+    comparison = compare([wave_2011, wave_2012], allow_unreviewed=True)
+    values = comparison.values.set_index(["indicator", "item", "district_id"])
+    both = set(wave_2011.ingest.data.interviews["district_id"]) & set(
+        wave_2012.ingest.data.interviews["district_id"]
+    )
+    for wave in (wave_2011, wave_2012):
+        table = wave.ingest.data.interventions
+        panel = table[table["district_id"].isin(both)]
+        year = wave.instrument.wave
+        assert values.loc[("completamento", "", PANEL), year] == pytest.approx(
+            (panel["status"] == "completato").mean()
+        )
+        assert values.loc[("completamento", "", ALL), year] == pytest.approx(
+            (table["status"] == "completato").mean()
+        )
+    n_2011 = wave_2011.ingest.data.interviews["district_id"].nunique()
+    n_2012 = wave_2012.ingest.data.interviews["district_id"].nunique()
+    assert values.loc[("completamento", "", ALL), "bases"] == f"{n_2011} -> {n_2012} distretti"
+    assert values.loc[("completamento", "", PANEL), "bases"] == (
+        f"{len(both)} -> {len(both)} distretti"
+    )
+    d07 = [
+        len(w.ingest.data.interventions.query("district_id == 'D07'"))
+        for w in (wave_2011, wave_2012)
+    ]
+    assert values.loc[("completamento", "", "D07"), "bases"] == f"{d07[0]} -> {d07[1]} interventi"
+    assert {2011, 2012} == set(comparison.coding)
+
+
+def test_comparison_refuses_unreviewed_codes_unless_allowed(wave_2011, wave_2012):
+    from distretti_survey.errors import ConfigError
+    from distretti_survey.report.coding_status import CodingStatus
+
+    # 2011 as for a wave without decisions; 2012 reviewed by two coders.
+    status = {2011: CodingStatus("unreviewed", 10, 10), 2012: CodingStatus("reviewed", 10)}
+    with pytest.raises(ConfigError, match=r"Ondata 2011: .* non rivisti"):
+        compare([wave_2011, wave_2012], coding=status)
+    used = compare([wave_2011, wave_2012], coding=status, allow_unreviewed=True).coding
+    assert {w: s.kind for w, s in used.items()} == {2011: "unreviewed", 2012: "reviewed"}
+
+
+def test_comparison_tables_write_changes_in_percentage_points(wave_2011, wave_2012):
+    from distretti_survey.report.compare_outputs import comparison_labels, comparison_tables
+
+    comparison = compare([wave_2011, wave_2012], allow_unreviewed=True)
+    table = comparison_tables(comparison, comparison_labels([wave_2011, wave_2012]))[0]
+    # the base column is named for districts; a district's own row counts its interventions
+    changes = table.frame["Variazione 2011-2012"].dropna()
+    assert changes.str.fullmatch(r"[+-]\d+,\d p\.p\.|n\.d\.").all()
+    bases = table.frame["Base per ondata"]
+    assert bases.str.fullmatch(
+        r"(\d+|–) -> (\d+|–) (distretti|interventi.*|risposte valutate)"
+    ).all()
+    row = comparison.values.iloc[0]
+    expected = f"{(row[2012] - row[2011]) * 100:+.1f} p.p.".replace(".", ",", 1)
+    assert table.frame["Variazione 2011-2012"].iloc[0] == expected

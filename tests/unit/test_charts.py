@@ -65,6 +65,31 @@ def _status_data() -> pd.DataFrame:
     )
 
 
+def test_status_chart_takes_the_meaning_of_codes_from_their_roles():
+    """Any codes work: the role says which is completed, which cancelled, which not started."""
+    rows = [("D01", "chiuso")] * 2 + [("D01", "lavori"), ("D01", "stop")]
+    rows += [("D02", "da_fare")] * 2
+    data = ind.status_counts(
+        pd.DataFrame(rows, columns=["district_id", "status"]),
+        by="district_id",
+        statuses=("da_fare", "lavori", "chiuso", "stop"),
+    )
+    roles = {"chiuso": "completed", "stop": "cancelled", "da_fare": "not_started"}
+    roles["lavori"] = "in_progress"  # under way, with or without the role
+    order = charts.status_order(["da_fare", "lavori", "chiuso", "stop"], roles)
+    assert order == [
+        ("chiuso", charts.ROLE_COLOURS["completed"]),
+        ("lavori", charts.OPEN_COLOURS[0]),
+        ("da_fare", charts.ROLE_COLOURS["not_started"]),
+        ("stop", charts.ROLE_COLOURS["cancelled"]),
+    ]
+    ax = charts.status_chart(
+        data, status_roles=roles, statuses=("da_fare", "lavori", "chiuso", "stop")
+    )
+    assert ax.get_legend_handles_labels()[1] == ["chiuso", "lavori", "da_fare", "stop"]
+    assert [round(p.get_width(), 6) for p in ax.containers[0]] == [50.0, 0.0]  # D01 on top
+
+
 def test_module_import_does_not_load_matplotlib():
     code = (
         "import sys, distretti_survey.outputs.charts, distretti_survey.indicators; "
@@ -86,6 +111,7 @@ def test_status_chart_sorted_by_completion_with_widths():
         _status_data(),
         district_labels={"D01": "Alfa", "D02": "Beta", "D03": "Gamma"},
         status_labels={"completato": "completato"},
+        status_roles={"completato": "completed", "non_avviato": "not_started"},
     )
     labels = [t.get_text() for t in ax.get_yticklabels()]
     ticks = list(ax.get_yticks())
@@ -126,6 +152,7 @@ def test_budget_chart_values_and_missing():
                 "district_id": ["D01", "D02", "D03"],
                 "budget_planned": [100.0, 200.0, 0.0],
                 "budget_spent": [50.0, 300.0, 10.0],
+                "status": "in_corso",
             }
         )
     )
@@ -209,6 +236,7 @@ def test_likert_chart_centres_neutral_and_keeps_non_so_apart():
     assert lefts["poco"] == pytest.approx(-40.0)
     assert lefts["molto"] == pytest.approx(20.0)
     assert lefts["non_so"] > 40.0  # a separate block right of the scale
+    assert ax.containers[-1].get_label() == "non_so"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Collaborazione tra i Comuni\n(n = 5)"]
     _inside_figure(ax.figure)
 
@@ -233,10 +261,8 @@ def test_finish_figure_marks_synthetic_data_only():
     charts.finish_figure(fig, title="Titolo", source=2011, synthetic=True)
     texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
     assert "DATI DIMOSTRATIVI" in texts
-    assert any(
-        "Fonte: indagine Paviasviluppo presso i referenti dei Distretti del Commercio, 2011" in t
-        for t in texts
-    )
+    # A wave without a source line of its own gets the neutral one, never an organisation.
+    assert any("Fonte: dati d'indagine, 2011" in t for t in texts)
     fig2, _ = charts.new_figure()
     charts.finish_figure(fig2, title="Titolo", source="Fonte: altro", synthetic=False)
     texts2 = [t.get_text() for t in fig2.findobj(matplotlib.text.Text)]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from distretti_survey import headline
 from distretti_survey import indicators as ind
 from distretti_survey.errors import InputError
 
@@ -90,14 +91,16 @@ def test_completion_by_area():
 
 def test_budget_realisation_never_infinite():
     out = ind.budget_realisation(_interventions()).set_index("district_id")
-    # D01 rows with both amounts: 100/100, 200/50, 50/0 -> spent 150 of planned 350.
-    assert out.loc["D01", "n"] == 3
-    assert out.loc["D01", "budget_planned"] == 350.0
-    assert out.loc["D01", "realisation"] == pytest.approx(150 / 350)
+    # D01: 100/100, 200/50, 50/0 and the not-started 50 with no amount spent (counts as 0)
+    # -> spent 150 of planned 400, all four interventions counted.
+    assert out.loc["D01", "n"] == 4
+    assert out.loc["D01", "budget_planned"] == 400.0
+    assert out.loc["D01", "realisation"] == pytest.approx(150 / 400)
     # D02: planned 0 + 80, spent 10 + 40 -> 50 / 80.
     assert out.loc["D02", "realisation"] == pytest.approx(50 / 80)
-    # D03: no amounts at all -> NaN, not inf or 0.
+    # D03: no amounts at all -> left out, NaN, not inf or 0.
     assert out.loc["D03", "n"] == 0 and math.isnan(out.loc["D03", "realisation"])
+    assert out.loc["D03", "n_left_out"] == 1
     assert np.isfinite(out["realisation"].dropna()).all()
 
 
@@ -109,9 +112,32 @@ def test_budget_realisation_zero_planned_is_nan():
 
 def test_budget_realisation_overall():
     out = ind.budget_realisation(_interventions(), by=None)
-    # planned 100+200+50+0+80 = 430, spent 100+50+0+10+40 = 200.
-    assert out.loc[0, "realisation"] == pytest.approx(200 / 430)
-    assert out.loc[0, "n"] == 5
+    # planned 100+200+50+50+0+80 = 480, spent 100+50+0+0+10+40 = 200 (D03 has no plan).
+    assert out.loc[0, "realisation"] == pytest.approx(200 / 480)
+    assert out.loc[0, "n"] == 6 and out.loc[0, "n_planned"] == 7
+
+
+def test_budget_realisation_leaves_out_started_without_amount_and_says_so():
+    frame = _interventions()
+    frame.loc[1, "budget_spent"] = np.nan  # D01 in_corso, planned 200: spent unknown
+    out = ind.budget_realisation(frame, by=None)
+    # counted: 100/100, 50/0, 50/(blank, not started: 0), 0/10, 80/40 -> spent 150 of 280
+    assert out.loc[0, "budget_planned"] == 280.0
+    assert out.loc[0, "budget_spent"] == 150.0
+    assert out.loc[0, "n_left_out"] == 2  # the in_corso one and D03 without a plan
+    assert out.loc[0, "budget_left_out"] == 200.0
+    left = ind.started_without_amount(frame)
+    assert sorted(left["reason"]) == ["planned_missing", "spent_missing"]
+
+
+def test_behind_schedule_at_each_interview_date():
+    frame = _interventions()
+    # D01 interviewed in April: its in_corso intervention (end 2011-09-30) is not yet late;
+    # D03 interviewed in December: late (end 2011-11-30); D02 without a date: not judged.
+    dates = pd.Series({"ID01": "2011-04-15", "ID02": None, "ID03": "2011-12-15"}, dtype=object)
+    out = ind.behind_schedule(frame, interview_dates=dates).set_index("district_id")
+    assert out["behind"].to_dict() == {"D01": 0, "D02": 0, "D03": 1}
+    assert out.loc["D02", "n_undated"] == 2
 
 
 def test_behind_schedule_uses_reference_date_and_open_statuses():
@@ -263,24 +289,33 @@ def test_profile_and_key_figures():
     assert dict(zip(by_type["type"], by_type["k"], strict=True)) == {"DID": 2, "DUC": 1}
     comuni = ind.comuni_per_district(_interviews(), _districts())
     assert list(comuni["district_id"]) == ["D02", "D03", "D01"]
-    figures = ind.key_figures(
-        _interviews(), _interventions(), _districts(), reference_date="2011-12-01"
+    interviews = _interviews().assign(
+        interview_date=pd.to_datetime(["2011-12-01", "2011-12-01", "2011-12-01"])
     )
+    figures = headline.key_figures(interviews, _interventions(), _districts())
     assert figures == {
+        "n_registry": 3,
         "n_districts": 3,
+        "not_interviewed": [],
         "n_comuni": 16,
         "n_by_type": {"DID": 2, "DUC": 1},
         "n_interventions": 7,
         "n_completed": 2,
         "share_completed": pytest.approx(2 / 7),
-        "budget_planned": 430.0,
+        "budget_planned": 480.0,
         "budget_spent": 200.0,
-        "budget_realisation": pytest.approx(200 / 430),
+        "budget_realisation": pytest.approx(200 / 480),
+        "n_budget_counted": 6,
+        "n_budget_left_out": 1,
+        "budget_left_out": 0.0,
         "n_behind": 2,
         "n_districts_behind": 2,
-        "reference_date": "2011-12-01",
+        "n_undated": 0,
     }
-    assert all(type(v) in (int, float, str, dict) for v in figures.values())
+    assert all(type(v) in (int, float, str, dict, list) for v in figures.values())
+    fewer = headline.key_figures(interviews.iloc[:2], _interventions(), _districts())
+    assert (fewer["n_districts"], fewer["n_registry"]) == (2, 3)
+    assert fewer["not_interviewed"] == ["D03"]
 
 
 def test_missing_column_is_a_user_error():

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from distretti_survey.errors import InputError
@@ -361,6 +361,7 @@ def test_coefficients_are_symmetric_in_coders_and_agreement_is_a_proportion(unit
 @settings(max_examples=60, deadline=None)
 @given(st.lists(codes, min_size=2, max_size=40), st.integers(min_value=2, max_value=5))
 def test_perfect_agreement_gives_one_when_there_is_variation(values, n_coders):
+    assume(len(values) >= n_coders)  # fewer units than coders is refused as transposed
     ratings = [[v] * n_coders for v in values]
     varied = len(set(values)) > 1
     results = [
@@ -377,3 +378,76 @@ def test_perfect_agreement_gives_one_when_there_is_variation(values, n_coders):
         else:
             assert math.isnan(result.value)
             assert result.reason == REASON_NO_VARIATION
+
+
+# --- issue 10 item 9: ranking over the units kept, one unit, types, orientation --------------
+
+# Two coders, seven units; the last unit is missing for coder A and is the only one where
+# the code 3 appears. Over the six units kept the scale is 1 < 2 < 4 (three ranks), as R irr's
+# kappa2 builds it after na.omit and as scikit-learn does from the pairs it receives; ranking
+# over every unit would put 3 between 2 and 4 and stretch the distance of the pair (2, 4).
+DROPPED_A = [1, 1, 2, 2, 4, 4, None]
+DROPPED_B = [1, 2, 2, 4, 4, 4, 3]
+
+
+def test_weighted_kappa_ranks_categories_over_the_units_kept():
+    """Linear weighted kappa of the six complete pairs, derived by hand.
+
+    Pairs: (1,1) (1,2) (2,2) (2,4) (4,4) (4,4); ranks 1 -> 0, 2 -> 1, 4 -> 2; weights |i-j| / 2.
+    Observed disagreement: two pairs at rank distance 1 -> (2 * 0.5) / 6 = 1/6.
+    Margins: A = (2, 2, 2) / 6, B = (1, 2, 3) / 6. Expected disagreement:
+    (1/3) [(2/6 .5 + 3/6) + (1/6 .5 + 3/6 .5) + (1/6 + 2/6 .5)] = (1/3)(4/3) = 4/9.
+    kappa = 1 - (1/6) / (4/9) = 1 - 3/8 = 0.625.
+    With 3 on the scale (ranks 0, 1, 3 of 4, weights / 3) the same pairs give 1 - 9/25 = 0.64.
+    """
+    result = cohen_kappa(DROPPED_A, DROPPED_B, weights="linear")
+    assert result.n_units == 6
+    assert result.value == pytest.approx(0.625)
+    assert result.value != pytest.approx(0.64)
+
+
+def test_weighted_kappa_matches_scikit_learn_when_available():
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(7)
+    scale = np.array([1, 2, 4, 5])
+    index = rng.integers(0, 4, 40)
+    a = scale[index].astype(object)
+    b = scale[np.clip(index + rng.integers(-1, 2, 40), 0, 3)].astype(object)
+    a[[3, 9]] = None
+    b[3] = 3  # a code seen only in a dropped unit, between two codes kept
+    kept = [i for i in range(40) if a[i] is not None and b[i] is not None]
+    for weights in ("linear", "quadratic", None):
+        expected = metrics.cohen_kappa_score(
+            [a[i] for i in kept], [b[i] for i in kept], weights=weights
+        )
+        assert cohen_kappa(a, b, weights=weights).value == pytest.approx(expected)
+
+
+def test_one_unit_gives_nan_with_a_reason_for_every_coefficient():
+    one = [[1, 2]]  # one unit, two coders
+    assert math.isnan(fleiss_kappa(one).value)
+    assert fleiss_kappa(one).reason == "una sola unità codificata: servono almeno 2 unità"
+    assert math.isnan(krippendorff_alpha(one).value)
+    assert krippendorff_alpha(one).reason
+    kappa = cohen_kappa([1], [2])
+    assert math.isnan(kappa.value) and kappa.reason == REASON_TOO_FEW_UNITS
+
+
+def test_codes_are_compared_as_the_same_type():
+    text = [["1", 1], ["2", 2.0], [" 1", 1], ["2", "2"]]
+    assert percent_agreement(text).value == 1.0
+    assert cohen_kappa(["1", "2", "1", "2"], [1, 2.0, 1, 2]).value == pytest.approx(1.0)
+    assert krippendorff_alpha(text).value == pytest.approx(1.0)
+    assert fleiss_kappa(text).value == pytest.approx(1.0)
+    # Declared categories as numbers, codes as text: the same codes.
+    ordered = cohen_kappa(["1", "2", "3"], ["1", "3", "3"], weights="linear", categories=[1, 2, 3])
+    assert ordered.value == pytest.approx(cohen_kappa([1, 2, 3], [1, 3, 3], weights="linear").value)
+
+
+def test_a_transposed_table_is_refused_with_the_orientation():
+    coders_by_units = [[1, 2, 1, 1, 2, 2, 1, 1], [1, 2, 2, 1, 2, 2, 1, 1]]
+    for function in (percent_agreement, fleiss_kappa, krippendorff_alpha):
+        with pytest.raises(InputError, match=r"unità \(righe\) x codificatori \(colonne\)"):
+            function(coders_by_units)
+    # The same table the right way round is accepted.
+    assert krippendorff_alpha(np.array(coders_by_units).T).is_defined

@@ -10,32 +10,45 @@ as is.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
 import math
-import textwrap
-from collections.abc import Iterator, Mapping, Sequence
-from importlib import resources
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from distretti_survey.outputs.chart_style import (
+    axes_or_new,
+    fit_row_labels,
+    k_of_n,
+    label_of,
+    new_figure,  # noqa: F401  part of this module's API: charts.new_figure() makes a slide figure
+    percent_axis,
+    row_labels,
+    style_context,
+    top_legend,
+    wrap,
+)
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-SOURCE = "Fonte: indagine Paviasviluppo presso i referenti dei Distretti del Commercio, {wave}"
+#: Neutral source line for data without one of its own (the questionnaire's settings give
+#: the real one: see ``report.names``).
+SOURCE = "Fonte: dati d'indagine, {wave}"
 SYNTHETIC_MARK = "DATI DIMOSTRATIVI"
-STATUS_COLOURS = {  # Okabe-Ito; completed first and strongest, cancelled apart in vermillion
-    "completato": "#009E73",
-    "in_corso": "#0072B2",
-    "in_progettazione": "#56B4E9",
-    "non_avviato": "#BBBBBB",
-    "annullato": "#D55E00",
-    "non_indicato": "#EEEEEE",
+# Okabe-Ito by the role of a status (the ``role`` column of the questionnaire's choices):
+# completed first and strongest, cancelled apart in vermillion, not started grey; the other
+# statuses (under way) take the blues, the one closest to completion darkest.
+ROLE_COLOURS = {
+    "completed": "#009E73",
+    "not_started": "#BBBBBB",
+    "cancelled": "#D55E00",
 }
+OPEN_COLOURS = ("#0072B2", "#56B4E9", "#A6D3F0", "#CDE6F7")
+MISSING_COLOUR = "#EEEEEE"
 # ColorBrewer PuOr, colour-blind safe, with a grey neutral that stays visible on white.
 LIKERT_COLOURS = {
     3: ["#E66101", "#DDDDDD", "#5E3C99"],
@@ -51,123 +64,25 @@ MUTED = "#555555"
 SOURCE_SIZE = 14
 
 
-@contextlib.contextmanager
-def style_context() -> Iterator[None]:
-    """Apply the packaged house style for the duration of a ``with`` block."""
-    import matplotlib.pyplot as plt
-
-    style = resources.files("distretti_survey").joinpath("resources/distretti.mplstyle")
-    with resources.as_file(style) as path, plt.style.context(str(path)):
-        yield
-
-
-def new_figure(nrows: int = 1, ncols: int = 1, **subplot_kw: object) -> tuple[Figure, Axes]:
-    """Create a 16:9 slide figure in the house style, outside pyplot's figure registry.
-
-    Returns
-    -------
-    tuple
-        The figure and its Axes (an array of Axes when ``nrows`` or ``ncols`` > 1).
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    with style_context():
-        fig = Figure(layout="constrained")
-        FigureCanvasAgg(fig)
-        axes = fig.subplots(nrows, ncols, **subplot_kw)
-    return fig, axes
-
-
-def _axes(ax: Axes | None) -> Axes:
-    return new_figure()[1] if ax is None else ax
-
-
-def wrap(text: object, width: int) -> str:
-    """Wrap a label on word boundaries, never cutting a word."""
-    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
-
-
-def _label(code: object, labels: Mapping[str, str] | None) -> str:
-    return str((labels or {}).get(code, code))
-
-
-def _percent_axis(ax: Axes, axis: str = "x") -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    formatter = FuncFormatter(lambda value, _pos: f"{abs(value):.0f}%")
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
-
-
-def _k_of_n(k: int, n: int) -> str:
-    return f"{k} di {n} distretti"
-
-
-# Wrap widths tried in turn for a row label that collides with its neighbour.
-ROW_WRAPS = (44, 64, 1000)
-MIN_LABEL_GAP_PT = 5.0
-
-
-def _top_legend(ax: Axes, entries: int, **kwargs: object) -> None:
-    """Put the legend above the plot, right-aligned with it.
-
-    Anchored at the right edge, a legend wider than the plot runs over the label margin on
-    the left, which constrained layout then widens if needed, instead of leaving the figure.
-    """
-    ncols = entries if entries <= 5 else math.ceil(entries / 2)
-    ax.legend(
-        loc="lower right",
-        bbox_to_anchor=(1.0, 1.0),
-        borderaxespad=0.3,
-        ncols=ncols,
-        handlelength=1.2,
-        columnspacing=1.2,
-        **kwargs,
-    )
-
-
-def _row_labels(ax: Axes, positions: Sequence[float], labels: Sequence[str]) -> None:
-    """Set the y tick labels of a chart with one row per district and fit them."""
-    ax._distretti_rows = (list(positions), list(labels))  # refitted by finish_figure
-    fit_row_labels(ax.figure)
-
-
-def fit_row_labels(fig: Figure) -> None:
-    """Wrap long row labels, unwrapping only those that would overlap a neighbour.
-
-    Two-line labels read well but need more height than a row has when a chart shows many
-    districts; a label that collides after layout is widened (up to one line) and the layout
-    redone, so no label is ever cut or overlapping.
-    """
-    for ax in fig.axes:
-        rows = getattr(ax, "_distretti_rows", None)
-        if rows is None:
-            continue
-        positions, labels = rows
-        level = [0] * len(labels)
-        for _ in range(len(labels) * len(ROW_WRAPS)):
-            texts = [wrap(text, ROW_WRAPS[k]) for text, k in zip(labels, level, strict=True)]
-            ax.set_yticks(positions, texts, linespacing=1.0)
-            fig.draw_without_rendering()
-            boxes = sorted(
-                (t.get_window_extent().y0, t.get_window_extent().y1, i)
-                for i, t in enumerate(ax.get_yticklabels())
-            )
-            gap = MIN_LABEL_GAP_PT * fig.dpi / 72
-            clashes = [(a[2], b[2]) for a, b in itertools.pairwise(boxes) if b[0] - a[1] < gap]
-            widen = {
-                i
-                for pair in clashes
-                for i in pair
-                if "\n" in texts[i] and level[i] < len(ROW_WRAPS) - 1
-            }
-            if not widen:
-                break
-            for i in widen:
-                level[i] += 1
-
-
 # --- progress -------------------------------------------------------------------------------
+
+
+def status_order(statuses: Sequence[str], roles: Mapping[str, str] | None) -> list[tuple[str, str]]:
+    """Return (status, colour) in stacking order: completed, under way, not started, cancelled.
+
+    ``statuses`` are the codes in questionnaire order; ``roles`` maps a code to its role
+    (``completed``, ``cancelled``, ``not_started``). Other statuses (``in_progress`` or no
+    role) are "under way", stacked from the last in the list (closest to completion) to the
+    first; a code outside the list (no status given) comes last, in a light grey.
+    """
+    roles = roles or {}
+    by_role = {role: [s for s in statuses if roles.get(s) == role] for role in ROLE_COLOURS}
+    under_way = [s for s in statuses if roles.get(s) not in ROLE_COLOURS][::-1]
+    ordered = [(s, ROLE_COLOURS["completed"]) for s in by_role["completed"]]
+    ordered += [(s, OPEN_COLOURS[min(i, 3)]) for i, s in enumerate(under_way)]
+    ordered += [(s, ROLE_COLOURS["not_started"]) for s in by_role["not_started"]]
+    ordered += [(s, ROLE_COLOURS["cancelled"]) for s in by_role["cancelled"]]
+    return ordered
 
 
 def status_chart(
@@ -176,37 +91,43 @@ def status_chart(
     ax: Axes | None = None,
     district_labels: Mapping[str, str] | None = None,
     status_labels: Mapping[str, str] | None = None,
+    status_roles: Mapping[str, str] | None = None,
+    statuses: Sequence[str] | None = None,
     xlabel: str = "Quota degli interventi del distretto",
 ) -> Axes:
     """Draw horizontal stacked bars of intervention status per district.
 
-    ``data`` is ``indicators.status_counts(..., by="district_id")``. Districts are sorted by
-    share completed (highest on top); each label carries the number of interventions.
+    ``data`` is ``indicators.status_counts(..., by="district_id")``; ``statuses`` are the
+    status codes of the questionnaire in order and ``status_roles`` their roles (which one is
+    "completed", "cancelled", "not started"). Districts are sorted by share completed
+    (highest on top); each label carries the number of interventions.
     """
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         shares = data.pivot(index="district_id", columns="status", values="share").fillna(0.0)
         n = data.groupby("district_id")["n"].first()
-        completed = shares.get("completato", pd.Series(0.0, index=shares.index))
-        names = pd.Series({d: _label(d, district_labels) for d in shares.index})
+        known = list(statuses) if statuses is not None else list(dict.fromkeys(data["status"]))
+        ordered = [(s, c) for s, c in status_order(known, status_roles) if s in shares.columns]
+        ordered += [(s, MISSING_COLOUR) for s in shares.columns if s not in dict(ordered)]
+        done = [s for s, _ in ordered if (status_roles or {}).get(s) == "completed"]
+        completed = shares[done].sum(axis=1) if done else pd.Series(0.0, index=shares.index)
+        names = pd.Series({d: label_of(d, district_labels) for d in shares.index})
         order = (
             pd.DataFrame({"c": completed, "name": names})
             .sort_values(["c", "name"], ascending=[False, True], kind="stable")
             .index
         )
-        statuses = [s for s in STATUS_COLOURS if s in shares.columns]
-        statuses += [s for s in data["status"].unique() if s not in statuses]
         y = np.arange(len(order))[::-1]
         left = np.zeros(len(order))
-        for status in statuses:
+        for status, colour in ordered:
             width = shares.loc[order, status].to_numpy() * 100
             ax.barh(
                 y,
                 width,
                 left=left,
                 height=0.72,
-                color=STATUS_COLOURS.get(status, "#999999"),
-                label=_label(status, status_labels),
+                color=colour,
+                label=label_of(status, status_labels),
                 edgecolor="white",
                 linewidth=0.8,
             )
@@ -214,12 +135,43 @@ def status_chart(
         ax.set_ylim(-0.6, len(order) - 0.4)
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 75, 100])
-        _percent_axis(ax)
+        percent_axis(ax)
         ax.set_xlabel(f"{xlabel} (tra parentesi: n. interventi)", loc="right")
         ax.tick_params(axis="y", length=0)
-        _top_legend(ax, len(statuses))
-        _row_labels(ax, y, [f"{names[d]} ({n[d]})" for d in order])
+        top_legend(ax, len(ordered))
+        row_labels(ax, y, [f"{names[d]} ({n[d]})" for d in order])
     return ax
+
+
+def _budget_legend(ax: Axes, threshold: int) -> None:
+    """Explain the dots and the 100% line; sorted from the highest, the lower right is free."""
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=10,
+            color=BAR_COLOUR,
+            label=f"{threshold} interventi o più con importi",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=10,
+            markerfacecolor="white",
+            markeredgecolor=BAR_COLOUR,
+            markeredgewidth=2,
+            label=f"meno di {threshold} interventi",
+        ),
+        Line2D([], [], color=MUTED, linestyle="--", label="100% = budget previsto"),
+    ]
+    # Sorted from the highest, so the lower right corner is free for the legend.
+    ax.legend(handles=handles, loc="lower right", frameon=True, framealpha=0.9, edgecolor="white")
 
 
 def budget_chart(
@@ -228,17 +180,18 @@ def budget_chart(
     ax: Axes | None = None,
     district_labels: Mapping[str, str] | None = None,
     xlabel: str = "Budget speso sul budget previsto",
+    threshold: int = 5,
 ) -> Axes:
     """Draw a dot plot of budget realisation per district, with 100% marked.
 
     ``data`` is ``indicators.budget_realisation(...)``. Districts without usable amounts are
-    listed at the bottom with "n.d."; hollow dots mark small bases.
+    listed at the bottom with "n.d."; hollow dots mark small bases (``small_base``, fewer
+    than ``threshold`` interventions counted, the threshold the data were flagged with).
     """
-    from matplotlib.lines import Line2D
 
     with style_context():
-        ax = _axes(ax)
-        frame = data.assign(name=[_label(d, district_labels) for d in data["district_id"]])
+        ax = axes_or_new(ax)
+        frame = data.assign(name=[label_of(d, district_labels) for d in data["district_id"]])
         frame = frame.sort_values(
             ["realisation", "name"], ascending=[False, True], na_position="last", kind="stable"
         ).reset_index(drop=True)
@@ -272,37 +225,11 @@ def budget_chart(
         ax.axvline(100, color=MUTED, linestyle="--", linewidth=1.2, zorder=2)
         ax.set_ylim(-0.6, len(frame) - 0.4)
         ax.set_xlim(0, top)
-        _percent_axis(ax)
+        percent_axis(ax)
         ax.set_xlabel(xlabel, loc="right")
         ax.tick_params(axis="y", length=0)
-        handles = [
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="",
-                markersize=10,
-                color=BAR_COLOUR,
-                label="5 interventi o più con importi",
-            ),
-            Line2D(
-                [],
-                [],
-                marker="o",
-                linestyle="",
-                markersize=10,
-                markerfacecolor="white",
-                markeredgecolor=BAR_COLOUR,
-                markeredgewidth=2,
-                label="meno di 5 interventi",
-            ),
-            Line2D([], [], color=MUTED, linestyle="--", label="100% = budget previsto"),
-        ]
-        # Sorted from the highest, so the lower right corner is free for the legend.
-        ax.legend(
-            handles=handles, loc="lower right", frameon=True, framealpha=0.9, edgecolor="white"
-        )
-        _row_labels(ax, y, list(frame["name"]))
+        _budget_legend(ax, threshold)
+        row_labels(ax, y, list(frame["name"]))
     return ax
 
 
@@ -325,7 +252,7 @@ def ranked_bars(
     Each bar carries the text "k di N distretti"; the axis runs to N, the whole base.
     """
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         frame = data.reset_index(drop=True)
         total = int(frame["n"].max()) if len(frame) else 0
         y = np.arange(len(frame))[::-1]
@@ -333,7 +260,7 @@ def ranked_bars(
         for yi, k in zip(y, frame["k"], strict=True):
             inside = total and k / total > 0.55
             ax.annotate(
-                _k_of_n(int(k), total),
+                k_of_n(int(k), total),
                 (k, yi),
                 xytext=(-8 if inside else 8, 0),
                 textcoords="offset points",
@@ -342,7 +269,7 @@ def ranked_bars(
                 fontsize=14,
                 color="white" if inside else "#222222",
             )
-        ax.set_yticks(y, [wrap(_label(c, option_labels), wrap_width) for c in frame[key]])
+        ax.set_yticks(y, [wrap(label_of(c, option_labels), wrap_width) for c in frame[key]])
         ax.set_ylim(-0.6, len(frame) - 0.4)
         ax.set_xlim(0, max(total, 1))
         ax.xaxis.get_major_locator().set_params(integer=True)
@@ -384,8 +311,8 @@ def topic_heatmap(
     from matplotlib.lines import Line2D
 
     with style_context():
-        ax = _axes(ax)
-        names = pd.Series({d: _label(d, district_labels) for d in matrix.index})
+        ax = axes_or_new(ax)
+        names = pd.Series({d: label_of(d, district_labels) for d in matrix.index})
         cols = matrix.sum().sort_values(ascending=False, kind="stable").index
         rows = (
             pd.DataFrame({"t": matrix.sum(axis=1), "name": names})
@@ -412,7 +339,7 @@ def topic_heatmap(
         for spine in ax.spines.values():
             spine.set_visible(False)
         key = [
-            f"{i}. {wrap(_label(c, topic_labels), topic_wrap)} ({grid[c].sum()} di {total})"
+            f"{i}. {wrap(label_of(c, topic_labels), topic_wrap)} ({grid[c].sum()} di {total})"
             for i, c in enumerate(cols, start=1)
         ]
         handles = [Line2D([], [], linestyle="none", label=text) for text in key]
@@ -427,11 +354,49 @@ def topic_heatmap(
             title="Temi (in blu se richiesto)",
             alignment="left",
         )
-        _row_labels(ax, np.arange(len(rows)), [names[d] for d in rows])
+        row_labels(ax, np.arange(len(rows)), [names[d] for d in rows])
     return ax
 
 
 # --- Likert ---------------------------------------------------------------------------------
+
+
+def _likert_segments(
+    ax: Axes,
+    y: np.ndarray,
+    share: pd.DataFrame,
+    values: Sequence[str],
+    left: pd.Series,
+    palette: Sequence[str],
+    value_labels: Mapping[str, str] | None,
+) -> None:
+    """Stack one bar segment per value from ``left``, labelled with its % when 5% or more."""
+    left = left.to_numpy(dtype="float64").copy()
+    for value, colour in zip(values, palette, strict=False):
+        width = share[value].to_numpy()
+        ax.barh(
+            y,
+            width,
+            left=left,
+            height=0.62,
+            color=colour,
+            label=label_of(value, value_labels),
+            edgecolor="white",
+            linewidth=0.8,
+        )
+        dark = colour in ("#5E3C99", *APART_COLOURS)
+        for yi, x0, w in zip(y, left, width, strict=True):
+            if w >= 5:
+                ax.text(
+                    x0 + w / 2,
+                    yi,
+                    f"{w:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=12,
+                    color="white" if dark else "#222222",
+                )
+        left += width
 
 
 def likert_chart(
@@ -441,19 +406,25 @@ def likert_chart(
     item_labels: Mapping[str, str] | None = None,
     value_labels: Mapping[str, str] | None = None,
     wrap_width: int = 30,
+    apart_order: Sequence[str] = (),
 ) -> Axes:
     """Draw diverging stacked bars for Likert items, neutral centred, "non so" apart.
 
     ``data`` is ``indicators.likert_distribution``; percentages are of all answers to the
     item (``n``, shown in each label), so a bar and its "non so" block add up to 100%.
-    The answers kept apart are drawn as a separate block right of a dotted line.
+    The answers kept apart are drawn as a separate block right of a dotted line, in the
+    order of ``apart_order`` ("don't know" first, from the questionnaire's roles), so each
+    keeps the same grey in every chart.
     """
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         items = list(dict.fromkeys(data["item"]))
         scale = list(dict.fromkeys(data.loc[~data["apart"], "value"]))
-        # "non so" first, so it keeps the same grey in every chart.
-        apart = sorted(dict.fromkeys(data.loc[data["apart"], "value"]), key=lambda v: v != "non_so")
+        rank = {code: i for i, code in enumerate(apart_order)}
+        apart = sorted(
+            dict.fromkeys(data.loc[data["apart"], "value"]),
+            key=lambda v: (rank.get(v, len(rank)), v),
+        )
         share = data.pivot(index="item", columns="value", values="share").fillna(0.0) * 100
         n = data.groupby("item")["n"].first()
         colours = LIKERT_COLOURS.get(len(scale)) or [BAR_COLOUR] * len(scale)
@@ -470,32 +441,9 @@ def likert_chart(
         apart_start = reach + gap
 
         def segments(values: Sequence[str], left: pd.Series, palette: Sequence[str]) -> None:
-            left = left.loc[items].to_numpy(dtype="float64").copy()
-            for value, colour in zip(values, palette, strict=False):
-                width = share.loc[items, value].to_numpy()
-                ax.barh(
-                    y,
-                    width,
-                    left=left,
-                    height=0.62,
-                    color=colour,
-                    label=_label(value, value_labels),
-                    edgecolor="white",
-                    linewidth=0.8,
-                )
-                dark = colour in ("#5E3C99", *APART_COLOURS)
-                for yi, x0, w in zip(y, left, width, strict=True):
-                    if w >= 5:
-                        ax.text(
-                            x0 + w / 2,
-                            yi,
-                            f"{w:.0f}%",
-                            ha="center",
-                            va="center",
-                            fontsize=12,
-                            color="white" if dark else "#222222",
-                        )
-                left += width
+            _likert_segments(
+                ax, y, share.loc[items], values, left.loc[items], palette, value_labels
+            )
 
         segments(scale, start, colours)
         if apart:
@@ -507,15 +455,15 @@ def likert_chart(
         step = 25 if reach > 60 else 10 if reach <= 30 else 20
         ticks = np.arange(-math.floor(reach / step) * step, reach + 0.1, step)
         ax.set_xticks(ticks)
-        _percent_axis(ax)
+        percent_axis(ax)
         ax.set_xlabel("Quota delle risposte", loc="right")
         ax.set_yticks(
-            y, [f"{wrap(_label(i, item_labels), wrap_width)}\n(n = {n[i]})" for i in items]
+            y, [f"{wrap(label_of(i, item_labels), wrap_width)}\n(n = {n[i]})" for i in items]
         )
         ax.set_ylim(-0.6, len(items) - 0.4)
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        _top_legend(ax, len(scale) + len(apart))
+        top_legend(ax, len(scale) + len(apart))
     return ax
 
 
@@ -540,12 +488,12 @@ def dumbbell_chart(
     sorted by the value of the latest wave; an item missing in a wave has one dot only.
     """
     with style_context():
-        ax = _axes(ax)
+        ax = axes_or_new(ax)
         waves = sorted(data[wave].unique())
         wide = data.pivot(index=item, columns=wave, values=value).reindex(columns=waves)
         scale = 100.0 if percent else 1.0
         wide = wide * scale
-        names = pd.Series({i: _label(i, item_labels) for i in wide.index})
+        names = pd.Series({i: label_of(i, item_labels) for i in wide.index})
         order = (
             wide.assign(_name=names)
             .sort_values(
@@ -562,20 +510,20 @@ def dumbbell_chart(
         ax.set_ylim(-0.6, len(wide) - 0.4)
         if percent:
             ax.set_xlim(0, 100)
-            _percent_axis(ax)
+            percent_axis(ax)
         ax.set_xlabel(xlabel, loc="right")
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="x")
-        _top_legend(ax, len(waves))
+        top_legend(ax, len(waves))
     return ax
 
 
 # --- finishing and saving -------------------------------------------------------------------
 
 
-def source_line(wave: int | str) -> str:
-    """Return the Italian source line for a survey wave."""
-    return SOURCE.format(wave=wave)
+def source_line(wave: int | str, template: str = SOURCE) -> str:
+    """Return the Italian source line for a survey wave (``{wave}`` in ``template``)."""
+    return template.format(wave=wave)
 
 
 def finish_figure(fig: Figure, *, title: str, source: str | int, synthetic: bool) -> Figure:

@@ -3,10 +3,17 @@
 Every later wave is mapped onto the first wave's question and option ids with the crosswalk
 of its questionnaire. Only items the crosswalk marks comparable are compared; everything
 left out is listed with the reason, never dropped silently.
+
+Changes are computed on a stated base: by default the districts interviewed in every wave
+compared (the panel, ``PANEL``); the figures of all the districts interviewed in each wave
+(``ALL``) are shown apart, with their own bases, so a district new in the registry or not
+interviewed in one wave never moves a change by itself. Coded figures rest on the coding
+status of each wave: unreviewed rule suggestions are refused unless explicitly allowed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +24,25 @@ from distretti_survey import indicators as ind
 from distretti_survey.crosswalk import build_crosswalk
 from distretti_survey.errors import ConfigError
 from distretti_survey.findings import Findings
-from distretti_survey.report.analysis import NO_PROBLEM_CODES, THEME_QUESTIONS, interview_codes
+from distretti_survey.report.analysis import (
+    NO_PROBLEM_CODES,
+    THEME_QUESTIONS,
+    interview_codes,
+    status_roles,
+)
+from distretti_survey.report.coding_status import CodingStatus, coding_status
 
 ALL = "TUTTI"
+PANEL = "PANEL"
+BASE_UNITS = {
+    "completamento": "interventi",
+    "realizzazione_budget": "interventi con importi",
+    "giudizio_positivo": "risposte valutate",
+}
+GROUP_LABELS = {
+    PANEL: "distretti intervistati in tutte le ondate",
+    ALL: "tutti i distretti intervistati in ciascuna ondata",
+}
 POSITIVE_SCORE = 4
 INDICATOR_LABELS = {
     "completamento": "Interventi completati (quota)",
@@ -37,14 +60,19 @@ class Comparison:
 
     waves: tuple[int, ...]
     values: pd.DataFrame
-    """indicator, item, district_id, one column per wave, ``change`` (last minus first)."""
+    """indicator, item, district_id (``PANEL``, ``ALL`` or a district), one value column per
+    wave, ``n_<wave>`` (districts the value rests on), ``change`` (last minus first),
+    ``bases`` ("18 -> 19 distretti")."""
     presence: pd.DataFrame
-    """district_id, district_name, waves present, note for districts not in every wave."""
+    """district_id, district_name, waves interviewed, ``status`` (panel, non intervistato,
+    nuovo, soppresso) and a note naming the waves."""
     excluded: pd.DataFrame
     """Items left out of the comparison, each with the reason."""
     handled: pd.DataFrame
     """The crosswalk rows applied, with what was done."""
     findings: Findings
+    coding: dict[int, CodingStatus] = dataclasses.field(default_factory=dict)
+    """What the coded figures of each wave rest on."""
 
 
 def _harmonise(
@@ -67,11 +95,30 @@ def _harmonise(
     return {"likert": likert, "multi": multi}
 
 
+def _only(frame: pd.DataFrame, districts: set[str] | None) -> pd.DataFrame:
+    return frame if districts is None else frame[frame["district_id"].isin(districts)]
+
+
 def wave_values(
-    data: Any, tables: dict[str, pd.DataFrame], final: pd.DataFrame, instrument: Any
+    data: Any,
+    tables: dict[str, pd.DataFrame],
+    final: pd.DataFrame,
+    instrument: Any,
+    *,
+    districts: set[str] | None = None,
+    label: str = ALL,
 ) -> pd.DataFrame:
-    """Return one wave's comparable values: indicator, item, district_id, value, n."""
-    interviews, interventions = data.interviews, data.interventions
+    """Return one wave's comparable values: indicator, item, district_id, value, n, n_districts.
+
+    ``districts`` restricts every figure to those districts (the panel); overall rows carry
+    ``label`` as their district id. Per-district rows are given only for the whole wave.
+    """
+    interviews = _only(data.interviews, districts)
+    interventions = _only(data.interventions, districts)
+    multi, likert = _only(tables["multi"], districts), _only(tables["likert"], districts)
+    n_districts = interviews["district_id"].nunique()
+    roles = status_roles(instrument)
+    per_district = districts is None
     rows = []
 
     def add(indicator: str, frame_: pd.DataFrame, item: str | pd.Series, district, value) -> None:
@@ -82,61 +129,74 @@ def wave_values(
                 "district_id": district,
                 "value": frame_[value].astype("float64"),
                 "n": frame_["n"],
+                "n_districts": 1 if isinstance(district, pd.Series) else n_districts,
             }
         )
         # Plain strings: categorical ids would make the wave table a product of all levels.
         rows.append(part.astype({"item": str, "district_id": str}))
 
-    done = ind.completion(interventions, by=None)
-    add("completamento", done, "", ALL, "share")
-    done = ind.completion(interventions)
-    add("completamento", done, "", done["district_id"], "share")
-    budget = ind.budget_realisation(interventions, by=None)
-    add("realizzazione_budget", budget, "", ALL, "realisation")
-    budget = ind.budget_realisation(interventions)
-    add("realizzazione_budget", budget, "", budget["district_id"], "realisation")
+    done = ind.completion(interventions, by=None, completed=roles["completed"])
+    add("completamento", done, "", label, "share")
+    budget = ind.budget_realisation(interventions, by=None, not_started=roles["not_started"])
+    add("realizzazione_budget", budget, "", label, "realisation")
+    if per_district:
+        done = ind.completion(interventions, completed=roles["completed"])
+        add("completamento", done, "", done["district_id"], "share")
+        budget = ind.budget_realisation(interventions, not_started=roles["not_started"])
+        add("realizzazione_budget", budget, "", budget["district_id"], "realisation")
     for question, indicator in (
         ("training_topics", "tema_formazione"),
         ("gov_problems", "criticita_chiusa"),
     ):
         options = [c.name for c in instrument.choices(instrument.question(question).list_name)]
-        ranking = ind.option_ranking(
-            tables["multi"], interviews, question=question, options=options
-        )
-        add(indicator, ranking, ranking["option"], ALL, "share")
-    likert = tables["likert"].dropna(subset=["score"])
-    for key, group in [(ALL, likert), *likert.groupby("district_id")]:
+        ranking = ind.option_ranking(multi, interviews, question=question, options=options)
+        add(indicator, ranking, ranking["option"], label, "share")
+    scored = likert.dropna(subset=["score"])
+    groups = [(label, scored)] + (list(scored.groupby("district_id")) if per_district else [])
+    for key, group in groups:
         positive = group.assign(pos=group["score"] >= POSITIVE_SCORE).groupby("item")["pos"]
         stats = pd.DataFrame({"share": positive.mean(), "n": positive.size()}).reset_index()
         add("giudizio_positivo", stats, stats["item"], key, "share")
     frame = instrument.coding_frame
-    codes = interview_codes(final, frame)
+    codes = _only(interview_codes(final, frame), districts)
     top = frame.loc[frame["parent"].fillna("").eq("") & frame["theme"].eq("governance"), "code_id"]
     problems = [code for code in top if code not in NO_PROBLEM_CODES]
     mentions = ind.code_mentions(
         codes, interviews, question=THEME_QUESTIONS["governance"], code_ids=problems
     )
-    add("criticita_codificata", mentions, mentions["code_id"], ALL, "share")
+    add("criticita_codificata", mentions, mentions["code_id"], label, "share")
     out = pd.concat(rows, ignore_index=True)
     out["wave"] = instrument.wave
     return out
 
 
-def compare(prepared: list[Any]) -> Comparison:
-    """Compare prepared waves (``pipeline.prepare_wave``), in the order given.
+def _coding_of(prepared: list[Any], coding: dict[int, CodingStatus] | None) -> dict:
+    """Return the coding status of each wave: given, or read from its final codes."""
+    out = dict(coding or {})
+    for p in prepared:
+        if p.instrument.wave not in out:
+            # ``pipeline.prepare_wave`` says whether the decisions it found were simulated.
+            simulated = getattr(p, "coding_status", "") == "simulated" or p.coding.simulated
+            out[p.instrument.wave] = coding_status(
+                p.coding.final, p.coding.agreement, simulated=simulated
+            )
+    return out
 
-    Raises
-    ------
-    ConfigError
-        When a crosswalk has errors (for example a question id reused for another question).
-    """
-    if len(prepared) < 2:
-        raise ConfigError("Per il confronto servono almeno due ondate.")
-    prepared = sorted(prepared, key=lambda p: p.instrument.wave)
-    waves = tuple(p.instrument.wave for p in prepared)
-    if len(set(waves)) != len(waves):
-        raise ConfigError(f"Ondate ripetute nel confronto: {waves}.")
-    findings = Findings()
+
+def _check_coding(status: dict[int, CodingStatus], allow_unreviewed: bool) -> None:
+    unreviewed = [w for w, s in sorted(status.items()) if s.kind in ("unreviewed",)]
+    if unreviewed and not allow_unreviewed:
+        waves = ", ".join(map(str, unreviewed))
+        raise ConfigError(
+            f"Ondata {waves}: i codici delle risposte aperte sono solo suggerimenti automatici "
+            "non rivisti. Indicare le decisioni dei codificatori di ogni ondata (--decisions "
+            "decisions.csv, nello stesso ordine delle ondate) oppure accettare "
+            "esplicitamente i codici non rivisti (--allow-unreviewed)."
+        )
+
+
+def _crosswalks(prepared: list[Any], findings: Findings) -> tuple[list, list, list]:
+    """Build the crosswalk of each later wave; return them, the items left out, the rows."""
     excluded, handled, crosswalks = [], [], []
     for before, after in itertools.pairwise(prepared):
         source = f"{after.wave_dir.name}/questionnaire.xlsx"
@@ -156,42 +216,108 @@ def compare(prepared: list[Any]) -> Comparison:
         rows = crosswalk.rows.copy()
         rows["esito"] = [_handled(kind) for kind in rows["kind"]]
         handled.append(rows)
+    return crosswalks, excluded, handled
 
+
+def compare(
+    prepared: list[Any],
+    *,
+    coding: dict[int, CodingStatus] | None = None,
+    allow_unreviewed: bool = False,
+) -> Comparison:
+    """Compare prepared waves (``pipeline.prepare_wave``), in the order given.
+
+    Parameters
+    ----------
+    prepared
+        The waves, read, validated and coded.
+    coding
+        The coding status of each wave (wave -> ``CodingStatus``), from the decisions the
+        pipeline found for it; a wave left out is described from its final codes.
+    allow_unreviewed
+        Compare coded figures that rest on unreviewed rule suggestions (otherwise refused).
+
+    Raises
+    ------
+    ConfigError
+        When a crosswalk has errors (for example a question id reused for another question),
+        or a wave's codes are unreviewed suggestions and ``allow_unreviewed`` is false.
+    """
+    if len(prepared) < 2:
+        raise ConfigError("Per il confronto servono almeno due ondate.")
+    prepared = sorted(prepared, key=lambda p: p.instrument.wave)
+    waves = tuple(p.instrument.wave for p in prepared)
+    if len(set(waves)) != len(waves):
+        raise ConfigError(f"Ondate ripetute nel confronto: {waves}.")
+    status = _coding_of(prepared, coding)
+    _check_coding(status, allow_unreviewed)
+    findings = Findings()
+    crosswalks, excluded, handled = _crosswalks(prepared, findings)
     recode: dict[str, dict[str, str]] = {}
     for crosswalk in crosswalks:
         for list_name, options in crosswalk.recode.items():
             recode.setdefault(list_name, {}).update(options)
+    panel = set.intersection(*(set(p.ingest.data.interviews["district_id"]) for p in prepared))
     values, rename = [], {}
     for index, wave in enumerate(prepared):
         if index:  # chain the renames back to the first wave's ids
             step = crosswalks[index - 1].rename_map()
             rename = {new: rename.get(old, old) for new, old in step.items()}
         tables = _harmonise(wave.ingest.data, rename, recode, wave.instrument)
-        values.append(wave_values(wave.ingest.data, tables, wave.coding.final, wave.instrument))
+        args = (wave.ingest.data, tables, wave.coding.final, wave.instrument)
+        values.append(wave_values(*args, districts=panel, label=PANEL))
+        values.append(wave_values(*args))
 
     long = pd.concat(values, ignore_index=True)
     excluded_frame = pd.concat(excluded, ignore_index=True)
     # Excluded options are written list/option; values name options by their code alone.
     left_out = {item.rsplit("/", 1)[-1] for item in excluded_frame["item"]}
     long = long[~long["item"].isin(left_out)]
-    wide = long.set_index(["indicator", "item", "district_id", "wave"])["value"].unstack("wave")
-    wide = wide.reindex(columns=list(waves)).reset_index()
-    wide.columns.name = None
-    wide["change"] = wide[waves[-1]] - wide[waves[0]]
-    order = {name: i for i, name in enumerate(INDICATOR_LABELS)}
-    wide = wide.sort_values(
-        ["indicator", "district_id", "item"],
-        key=lambda s: s.map(order) if s.name == "indicator" else s,
-        kind="stable",
-        ignore_index=True,
-    )
     return Comparison(
         waves,
-        wide,
+        _wide(long, waves),
         _presence(prepared),
         excluded_frame,
         pd.concat(handled, ignore_index=True),
         findings,
+        status,
+    )
+
+
+def _wide(long: pd.DataFrame, waves: tuple[int, ...]) -> pd.DataFrame:
+    """One row per indicator, item and district (or group), values and bases per wave."""
+    keys = ["indicator", "item", "district_id", "wave"]
+    wide = long.set_index(keys)["value"].unstack("wave").reindex(columns=list(waves))
+    bases = long.set_index(keys)["n_districts"].unstack("wave").reindex(columns=list(waves))
+    bases.columns = [f"n_{w}" for w in waves]
+    wide = wide.join(bases).reset_index()
+    wide.columns.name = None
+    wide["change"] = wide[waves[-1]] - wide[waves[0]]
+    counts = long.set_index(keys)["n"].unstack("wave").reindex(columns=list(waves))
+    counts = counts.reindex(pd.MultiIndex.from_frame(wide[keys[:-1]])).to_numpy()
+    groups = wide["district_id"].isin([PANEL, ALL]).to_numpy()
+    unit = wide["indicator"].map(BASE_UNITS).fillna("casi").to_numpy()
+    wide["bases"] = [
+        # A group states its districts; one district states what its share is of.
+        " -> ".join("–" if pd.isna(n) else str(int(n)) for n in (row if group else count))
+        + (" distretti" if group else f" {what}")
+        for row, count, group, what in zip(
+            wide[[f"n_{w}" for w in waves]].to_numpy(), counts, groups, unit, strict=True
+        )
+    ]
+    order = {name: i for i, name in enumerate(INDICATOR_LABELS)}
+    group = {PANEL: "0", ALL: "1"}
+    return wide.sort_values(
+        ["indicator", "district_id", "item"],
+        key=lambda s: (
+            s.map(order)
+            if s.name == "indicator"
+            else s.map(lambda d: group.get(d, "2" + d))
+            if s.name == "district_id"
+            else s
+        ),
+        kind="stable",
+        ignore_index=True,
     )
 
 
@@ -207,25 +333,44 @@ def _handled(kind: str) -> str:
 
 
 def _presence(prepared: list[Any]) -> pd.DataFrame:
-    """Return which districts answered in which wave, noting those not in every wave."""
-    rows = {}
-    names = {}
+    """Say for every district what it is in the comparison: panel, not interviewed, new, dissolved.
+
+    Three different things, named as such: a district of the registry that was not
+    interviewed in a wave, a district new in the registry (absent from an earlier wave's
+    registry), and a district dissolved (absent from a later wave's registry).
+    """
+    names: dict[str, str] = {}
+    registry = {}
+    interviewed = {}
     for p in prepared:
+        wave = p.instrument.wave
         names.update(zip(p.districts["district_id"], p.districts["district_name"], strict=True))
-        for district in p.ingest.data.interviews["district_id"]:
-            rows.setdefault(district, []).append(p.instrument.wave)
+        registry[wave] = set(p.districts["district_id"])
+        interviewed[wave] = set(p.ingest.data.interviews["district_id"])
     waves = [p.instrument.wave for p in prepared]
-    out = pd.DataFrame(
-        [
+    everyone = sorted(set().union(*registry.values(), *interviewed.values()))
+    rows = []
+    for d in everyone:
+        present = [w for w in waves if d in interviewed[w]]
+        in_registry = [w for w in waves if d in registry[w]]
+        notes, status = [], "panel" if present == waves else ""
+        if in_registry and in_registry[0] != waves[0]:
+            notes.append(f"distretto nuovo dall'ondata {in_registry[0]}")
+            status = status or "nuovo"
+        if in_registry and in_registry[-1] != waves[-1]:
+            notes.append(f"distretto soppresso dopo l'ondata {in_registry[-1]}")
+            status = status or "soppresso"
+        missing = [w for w in in_registry if w not in present]
+        if missing:
+            notes.append(f"non intervistato nell'ondata {', '.join(map(str, missing))}")
+            status = status or "non intervistato"
+        rows.append(
             {
                 "district_id": d,
                 "district_name": names.get(d, d),
                 "waves": ", ".join(map(str, present)),
-                "note": ""
-                if present == waves
-                else f"presente solo nell'ondata {', '.join(map(str, present))}",
+                "status": status or "fuori registro",
+                "note": "; ".join(notes),
             }
-            for d, present in sorted(rows.items())
-        ]
-    )
-    return out
+        )
+    return pd.DataFrame(rows, columns=["district_id", "district_name", "waves", "status", "note"])

@@ -10,8 +10,10 @@ import pandas as pd
 
 from distretti_survey import __version__
 from distretti_survey.outputs.tables import Table
-from distretti_survey.report.compare import ALL, INDICATOR_LABELS, Comparison
+from distretti_survey.report.compare import ALL, GROUP_LABELS, INDICATOR_LABELS, PANEL, Comparison
 from distretti_survey.report.figures import FigureSpec, render_figures
+from distretti_survey.report.names import survey_names
+from distretti_survey.report.narrative import pct, pp
 
 PCT = "0.0%"
 
@@ -36,16 +38,34 @@ def comparison_specs(comparison: Comparison, labels: dict[str, str]) -> list[Fig
 
     def tidy(indicator: str, *, by_district: bool = False) -> pd.DataFrame:
         part = values[values["indicator"] == indicator]
-        part = part[part["district_id"] != ALL] if by_district else part[part["district_id"] == ALL]
+        groups = {ALL, PANEL}
+        part = (
+            part[~part["district_id"].isin(groups)]
+            if by_district
+            else part[part["district_id"] == PANEL]
+        )
         key = "district_id" if by_district else "item"
         long = part.melt(
             id_vars=[key], value_vars=list(comparison.waves), var_name="wave", value_name="value"
         ).rename(columns={key: "item"})
         return long.dropna(subset=["value"])
 
+    panel = values[values["district_id"] == PANEL]
+    n_panel = int(panel[f"n_{comparison.waves[0]}"].max()) if len(panel) else 0
+    coded = "; ".join(
+        f"{wave}: {status.note('').rstrip('.')}" for wave, status in comparison.coding.items()
+    )
+
     def spec(stem, indicator, title, xlabel, *, by_district=False):
         # District names are long: keep them on one line rather than wrap into neighbours.
         wrap = 70 if by_district else 40
+        base = (
+            "Base: ciascun distretto nelle ondate in cui è stato intervistato"
+            if by_district
+            else f"Base: gli stessi {n_panel} distretti intervistati in tutte le ondate"
+        )
+        if indicator == "criticita_codificata":
+            base += f". Codici: {coded}"
         return FigureSpec(
             stem,
             "dumbbell_chart",
@@ -53,7 +73,7 @@ def comparison_specs(comparison: Comparison, labels: dict[str, str]) -> list[Fig
             f"{title}, {waves}",
             "compare",
             {"item_labels": labels, "xlabel": xlabel, "wrap_width": wrap},
-            INDICATOR_LABELS[indicator],
+            f"{INDICATOR_LABELS[indicator]}. {base}",
         )
 
     return [
@@ -92,18 +112,68 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     values.columns = [str(c) for c in values.columns]
     values.insert(0, "Indicatore", values["indicator"].map(INDICATOR_LABELS))
     values["Voce"] = values["item"].map(lambda i: labels.get(i, i))
-    values["Distretto"] = values["district_id"].map(
-        lambda d: "tutti i distretti" if d == ALL else labels.get(d, d)
+    values["Distretti"] = values["district_id"].map(
+        lambda d: GROUP_LABELS.get(d) or labels.get(d, d)
     )
-    shown = values[["Indicatore", "Voce", "Distretto", *waves, "change"]].rename(
-        columns={"change": f"Variazione {waves[0]}-{waves[-1]}"}
+    change = f"Variazione {waves[0]}-{waves[-1]}"
+    values[change] = values["change"].map(pp)
+    coded = "; ".join(
+        f"{wave}: {status.flag or 'codici rivisti da due codificatori'}"
+        for wave, status in comparison.coding.items()
     )
-    formats = {c: PCT for c in [*waves, f"Variazione {waves[0]}-{waves[-1]}"]}
+    values["Nota"] = values["indicator"].map(lambda i: coded if i == "criticita_codificata" else "")
+    shown = values[["Indicatore", "Voce", "Distretti", *waves, change, "bases", "Nota"]].rename(
+        columns={"bases": "Base per ondata"}
+    )
+    formats = {c: PCT for c in waves}
+    return [
+        Table(
+            "confronto",
+            "Indicatori per ondata e variazione",
+            shown,
+            "Variazione: ultima ondata meno la prima, in punti percentuali (p.p.). Prima "
+            "gli stessi distretti intervistati in tutte le ondate (la base dei confronti), poi "
+            "tutti gli intervistati di ciascuna ondata, poi ogni distretto; la base di ogni "
+            "riga è nell'ultima colonna. Solo voci comparabili secondo il crosswalk.",
+            formats,
+        ),
+        *_context_tables(comparison),
+    ]
+
+
+def comparison_key_figures(comparison: Comparison) -> list[tuple[str, str]]:
+    """Return the key figures of the comparison: changes on the panel, districts by status."""
+    first, last = comparison.waves[0], comparison.waves[-1]
+    overall = comparison.values[
+        (comparison.values["district_id"] == PANEL)
+        & comparison.values["indicator"].isin(["completamento", "realizzazione_budget"])
+    ]
+    key = [
+        (
+            f"{pct(row[first])} → {pct(row[last])}",
+            f"{INDICATOR_LABELS[row['indicator']]} ({pp(row['change'])}; stessi {row['bases']})",
+        )
+        for _, row in overall.iterrows()
+    ]
+    presence = comparison.presence
+    for status, text in (
+        ("panel", "distretti intervistati in tutte le ondate (base dei confronti)"),
+        ("non intervistato", "distretti del registro non intervistati in un'ondata"),
+        ("nuovo", "distretti nuovi nel registro"),
+        ("soppresso", "distretti soppressi"),
+    ):
+        key.append((str(int((presence["status"] == status).sum())), text))
+    return key
+
+
+def _context_tables(comparison: Comparison) -> list[Table]:
+    """Return the tables that frame the values: districts per wave, exclusions, crosswalk."""
     presence = comparison.presence.rename(
         columns={
             "district_id": "Distretto (id)",
             "district_name": "Distretto",
-            "waves": "Ondate",
+            "waves": "Ondate con intervista",
+            "status": "Nel confronto",
             "note": "Nota",
         }
     )
@@ -129,18 +199,12 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     )
     return [
         Table(
-            "confronto",
-            "Indicatori per ondata e variazione",
-            shown,
-            "Variazione: ultima ondata meno la prima, in punti percentuali. Solo voci "
-            "comparabili secondo il crosswalk.",
-            formats,
-        ),
-        Table(
             "distretti",
-            "Distretti rispondenti per ondata",
+            "Distretti per ondata: intervistati, non intervistati, nuovi, soppressi",
             presence,
-            "Distretti presenti in una sola ondata: confrontabili solo dove presenti.",
+            "Un distretto non intervistato, un distretto nuovo nel registro e un distretto "
+            "soppresso sono casi diversi; solo i distretti intervistati in tutte le ondate "
+            "entrano nella base dei confronti.",
         ),
         Table(
             "esclusi",
@@ -157,6 +221,18 @@ def comparison_tables(comparison: Comparison, labels: dict[str, str]) -> list[Ta
     ]
 
 
+def comparison_method_note(comparison: Comparison) -> list[str]:
+    """Return the method note: crosswalk, base of the changes, coding of each wave, exclusions."""
+    return [
+        "Ogni ondata successiva è ricondotta ai codici della prima con il "
+        "crosswalk del suo questionario.",
+        "Base dei confronti: i distretti intervistati in tutte le ondate; i valori di "
+        "tutti gli intervistati di ciascuna ondata sono mostrati a parte, con le loro basi.",
+        *(f"Ondata {wave}: {status.note('')}" for wave, status in comparison.coding.items()),
+        *(f"{r['item']}: {r['reason']}" for _, r in comparison.excluded.iterrows()),
+    ]
+
+
 def write_comparison(
     comparison: Comparison, prepared: list[Any], out_dir: str | Path, *, jobs: int = 1
 ) -> list[Path]:
@@ -170,31 +246,21 @@ def write_comparison(
     synthetic = any(p.instrument.synthetic for p in prepared)
     labels = comparison_labels(prepared)
     specs = comparison_specs(comparison, labels)
+    names = survey_names(prepared[-1].instrument)
     figures = render_figures(
         specs,
         out / "figure",
         wave=" e ".join(map(str, comparison.waves)),
         synthetic=synthetic,
         jobs=jobs,
+        source=names.source_line(" e ".join(map(str, comparison.waves))),
     )
     tables = comparison_tables(comparison, labels)
     xlsx = write_tables_xlsx(tables, out / "confronto.xlsx", synthetic=synthetic)
     first, last = comparison.waves[0], comparison.waves[-1]
-    overall = comparison.values[
-        (comparison.values["district_id"] == ALL)
-        & comparison.values["indicator"].isin(["completamento", "realizzazione_budget"])
-    ]
-    key = [
-        (
-            f"{row[first]:.0%} → {row[last]:.0%}".replace(".", ","),
-            INDICATOR_LABELS[row["indicator"]],
-        )
-        for _, row in overall.iterrows()
-    ]
-    only = comparison.presence[comparison.presence["note"] != ""]
-    key.append((str(len(only)), "distretti presenti in una sola ondata"))
+    key = comparison_key_figures(comparison)
     key.append((str(len(comparison.excluded)), "voci escluse dal confronto (vedi tabelle)"))
-    title = f"Distretti del Commercio: confronto tra le ondate {first} e {last}"
+    title = f"{names.survey_title}: confronto tra le ondate {first} e {last}"
     slides = [
         SectionSlide("Confronto tra le ondate", f"{first} e {last}"),
         KeyFiguresSlide(f"Dal {first} al {last}", key),
@@ -204,11 +270,11 @@ def write_comparison(
         slides,
         out / "confronto.pptx",
         title=title,
-        subtitle="Paviasviluppo - Camera di Commercio di Pavia"
-        + (" · DATI DIMOSTRATIVI" if synthetic else ""),
+        subtitle=" · ".join(
+            t for t in (names.organisation, "DATI DIMOSTRATIVI" if synthetic else "") if t
+        ),
         synthetic=synthetic,
     )
-    excluded_text = [f"{r['item']}: {r['reason']}" for _, r in comparison.excluded.iterrows()]
     html = write_report(
         render_report(
             [
@@ -221,11 +287,7 @@ def write_comparison(
             ],
             title=title,
             synthetic=synthetic,
-            method_note=[
-                "Ogni ondata successiva è ricondotta ai codici della prima con il "
-                "crosswalk del suo questionario.",
-                *excluded_text,
-            ],
+            method_note=comparison_method_note(comparison),
             findings_summary=[f"{t}: {v}" for v, t in key],
         ),
         out / "confronto.html",

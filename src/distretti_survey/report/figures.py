@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from distretti_survey.report.analysis import WaveAnalysis
 
 
@@ -26,53 +28,108 @@ class FigureSpec:
     theme: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    ncols: int = 1
 
 
-def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
-    """Return the figures of a wave's talk in presentation order."""
-    ind, lab = analysis.indicators, analysis.labels
-    n = analysis.key_figures["n_districts"]
-    specs = [
+def _paired(analysis: WaveAnalysis, labels: str) -> dict[str, Any]:
+    """Keyword arguments of a closed-vs-coded chart; the coded panel says what it rests on."""
+    flag = analysis.coding.flag
+    lab = analysis.labels
+    return {
+        "labels": (lab[labels], lab["code"]),
+        "titles": (
+            "Domanda a scelta multipla",
+            "Risposte aperte codificate" + (f"\n({flag})" if flag else ""),
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every figure spec of a wave needs: data, labels, the bases said in words."""
+
+    analysis: WaveAnalysis
+    respondents: str
+    coded: str
+    paired: str
+
+    def ranked(self, indicator: str, frame: str, key: str = "option") -> pd.DataFrame:
+        """The ranking of a chart, read from the indicator table (the order of ``frame``)."""
+        from distretti_survey.report.indicator_table import ranking_from_table
+
+        items = list(self.analysis.indicators[frame][key])
+        return ranking_from_table(self.analysis.table, indicator, items, key)
+
+
+def _progress_specs(c: _Context) -> list[FigureSpec]:
+    from distretti_survey.report.indicator_table import districts_from_table
+    from distretti_survey.report.narrative import response_text
+
+    analysis = c.analysis
+    ind, lab, table = analysis.indicators, analysis.labels, analysis.table
+    budget = table[table["indicator"].eq("budget_realisation") & table["district_id"].eq("")]
+    roles = analysis.notes["status_roles"]
+    ranked, coded = c.ranked, c.coded
+    return [
         FigureSpec(
             "01_stato_interventi",
             "status_chart",
             ind["status_by_district"],
             "Stato di attuazione degli interventi, per distretto",
             "progress",
-            {"district_labels": lab["district"], "status_labels": lab["status"]},
-            f"Base: {analysis.key_figures['n_interventions']} interventi di {n} distretti",
+            {
+                "district_labels": lab["district"],
+                "status_labels": lab["status"],
+                "status_roles": roles["roles"],
+                "statuses": roles["order"],
+            },
+            f"Base: {analysis.key_figures['n_interventions']} interventi programmati dei "
+            f"{response_text(analysis)}",
         ),
         FigureSpec(
             "02_budget",
             "budget_chart",
-            ind["budget_by_district"],
+            districts_from_table(table, "budget_realisation", "realisation"),
             "Budget speso sul budget previsto, per distretto",
             "progress",
-            {"district_labels": lab["district"]},
-            "Base: interventi con budget previsto e speso indicati",
+            {"district_labels": lab["district"], "threshold": analysis.notes["threshold"]},
+            f"Base: {budget.iloc[0]['base']}; non avviati senza importo speso contati come 0",
         ),
         FigureSpec(
             "03_difficolta_avanzamento",
             "ranked_bars",
-            ind["coded_progress"],
+            ranked("coded_mentions", "coded_progress", "code_id"),
             "Avanzamento dei programmi: temi citati dai referenti",
             "progress",
             {
                 "key": "code_id",
                 "option_labels": lab["code"],
-                "xlabel": "Distretti che citano il tema",
+                "xlabel": "Distretti che citano il tema"
+                + (f" ({analysis.coding.flag})" if analysis.coding.flag else ""),
                 "colour": "#E69F00",
             },
-            f"Risposte aperte codificate; base: {n} distretti",
+            coded,
         ),
+    ]
+
+
+def _training_specs(c: _Context) -> list[FigureSpec]:
+    analysis = c.analysis
+    ind, lab = analysis.indicators, analysis.labels
+    ranked, paired, respondents = c.ranked, c.paired, c.respondents
+    return [
         FigureSpec(
             "04_temi_formazione",
-            "training_needs_chart",
-            ind["training_topics"],
-            "Temi di formazione richiesti per gli operatori",
+            "paired_rankings",
+            (
+                ranked("training_topic_share", "training_topics"),
+                ranked("coded_mentions", "coded_training", "code_id"),
+            ),
+            "Temi di formazione richiesti: domanda chiusa e risposte aperte",
             "training",
-            {"option_labels": lab["training_topics"]},
-            f"Base: {n} distretti",
+            _paired(analysis, "training_topics"),
+            paired,
+            ncols=2,
         ),
         FigureSpec(
             "05_matrice_temi",
@@ -81,7 +138,7 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             "Temi di formazione richiesti, distretto per distretto",
             "training",
             {"district_labels": lab["district"], "topic_labels": lab["training_topics"]},
-            f"Base: {n} distretti",
+            f"Base: {respondents}",
         ),
         FigureSpec(
             "06_likert_formazione",
@@ -89,13 +146,19 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
             ind["training_likert"],
             "Consapevolezza e partecipazione degli operatori",
             "training",
-            {"item_labels": lab["question"], "value_labels": lab["likert_value"], "wrap_width": 40},
-            "Quote sul totale delle risposte; «non so» a parte",
+            {
+                "item_labels": lab["question"],
+                "value_labels": lab["likert_value"],
+                "wrap_width": 40,
+                "apart_order": analysis.notes["apart_order"],
+            },
+            "Quote su tutte le risposte alla domanda (n accanto a ogni domanda); «non so» a "
+            "parte. Le quote sulle sole risposte valutate, con la loro base, sono in tabella",
         ),
         FigureSpec(
             "07_formati",
             "ranked_bars",
-            ind["training_formats"],
+            ranked("training_format_share", "training_formats"),
             "Formati di formazione preferiti",
             "training",
             {
@@ -103,40 +166,81 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
                 "xlabel": "Distretti che indicano il formato",
                 "colour": "#009E73",
             },
-            f"Base: {n} distretti",
+            f"Base: {respondents}",
         ),
+    ]
+
+
+def _governance_specs(c: _Context) -> list[FigureSpec]:
+    analysis = c.analysis
+    ind, lab = analysis.indicators, analysis.labels
+    ranked, paired = c.ranked, c.paired
+    return [
         FigureSpec(
             "08_likert_governance",
             "likert_chart",
             ind["governance_likert"],
             "Come funziona il partenariato del distretto",
             "governance",
-            {"item_labels": lab["question"], "value_labels": lab["likert_value"], "wrap_width": 40},
-            "Quote sul totale delle risposte; «non so» e «non applicabile» a parte",
+            {
+                "item_labels": lab["question"],
+                "value_labels": lab["likert_value"],
+                "wrap_width": 40,
+                "apart_order": analysis.notes["apart_order"],
+            },
+            "Quote su tutte le risposte alla domanda (n accanto a ogni domanda); «non so» e "
+            "«non applicabile» a parte. Le quote sulle sole risposte valutate sono in tabella",
         ),
         FigureSpec(
             "09_criticita_governance",
-            "governance_problems_chart",
-            ind["coded_governance"],
-            "Criticità di governance citate dai referenti",
+            "paired_rankings",
+            (
+                ranked("gov_problem_share", "governance_closed"),
+                ranked("coded_mentions", "coded_governance", "code_id"),
+            ),
+            "Criticità di governance: domanda chiusa e risposte aperte",
             "governance",
-            {"option_labels": lab["code"]},
-            f"Risposte aperte codificate; base: {n} distretti",
+            _paired(analysis, "gov_problems"),
+            paired,
+            ncols=2,
         ),
     ]
-    return specs
 
 
-def render_figure(spec: FigureSpec, out_dir: Path, wave: int | str, synthetic: bool) -> list[Path]:
+def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
+    """Return the figures of a wave's talk in presentation order, each note with its base."""
+    from distretti_survey.report.narrative import coding_note
+
+    respondents = f"{analysis.key_figures['n_districts']} distretti intervistati"
+    context = _Context(
+        analysis,
+        respondents,
+        coded=f"Risposte aperte codificate; base: {respondents}. {coding_note(analysis)}",
+        paired=(
+            f"Base: {respondents}. A sinistra la domanda a scelta multipla, a destra le "
+            f"risposte aperte codificate. {coding_note(analysis)}"
+        ),
+    )
+    return [
+        *_progress_specs(context),
+        *_training_specs(context),
+        *_governance_specs(context),
+    ]
+
+
+def render_figure(
+    spec: FigureSpec, out_dir: Path, wave: int | str, synthetic: bool, source: str | None = None
+) -> list[Path]:
     """Draw one figure, add title, source and demo mark, and save it as PNG and SVG."""
     import matplotlib.pyplot as plt
 
-    from distretti_survey.outputs import charts
+    from distretti_survey.outputs import charts, comparison_charts
 
-    fig, ax = charts.new_figure()
-    getattr(charts, spec.chart)(spec.data, ax=ax, **spec.kwargs)
+    fig, ax = charts.new_figure(1, spec.ncols)
+    module = comparison_charts if hasattr(comparison_charts, spec.chart) else charts
+    getattr(module, spec.chart)(spec.data, ax=ax, **spec.kwargs)
     charts.finish_figure(
-        fig, title=spec.title, source=charts.source_line(wave), synthetic=synthetic
+        fig, title=spec.title, source=source or charts.source_line(wave), synthetic=synthetic
     )
     paths = charts.save_figure(fig, out_dir / spec.stem, formats=("png", "svg"))
     plt.close(fig)
@@ -151,13 +255,17 @@ def render_figures(
     synthetic: bool,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
+    source: str | None = None,
 ) -> dict[str, list[Path]]:
-    """Render every figure, with ``jobs`` processes; return stem -> files, in spec order."""
+    """Render every figure, with ``jobs`` processes; return stem -> files, in spec order.
+
+    ``source`` is the source line under every figure (from the questionnaire's settings).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     done: dict[str, list[Path]] = {}
     if jobs <= 1:
         for spec in specs:
-            done[spec.stem] = render_figure(spec, out_dir, wave, synthetic)
+            done[spec.stem] = render_figure(spec, out_dir, wave, synthetic, source)
             if progress:
                 progress(spec.stem)
     else:
@@ -169,7 +277,7 @@ def render_figures(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
-                pool.submit(render_figure, spec, out_dir, wave, synthetic): spec.stem
+                pool.submit(render_figure, spec, out_dir, wave, synthetic, source): spec.stem
                 for spec in specs
             }
             for future in as_completed(futures):
