@@ -135,7 +135,7 @@ SURVEY_2011 = [
     ("decimal", "budget_planned", "Budget previsto (euro)", "Planned budget (euro)", "", ". >= 0",
      "", "Importo in euro, senza simbolo di valuta.", "progress", ""),
     ("decimal", "budget_spent", "Spesa sostenuta finora (euro)", "Spending to date (euro)", "",
-     ". >= 0", "", "Importo in euro già speso o impegnato; 0 se non ancora avviato.",
+     ". >= 0", "", "Importo in euro già speso o impegnato.",
      "progress", ""),
     ("date", "end_planned", "Data di conclusione prevista", "Planned completion date", "", "", "",
      "", "progress", ""),

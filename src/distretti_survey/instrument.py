@@ -27,7 +27,14 @@ SURVEY_REQUIRED = ("type", "name", "theme", "pii")
 SURVEY_OPTIONAL = ("required", "constraint", "relevant", "hint", "calculation", "soft_constraint")
 CHOICES_REQUIRED = ("list_name", "name")
 SETTINGS_REQUIRED = ("form_id", "version", "wave")
-SETTINGS_OPTIONAL = ("form_title", "default_language", "synthetic")
+SETTINGS_OPTIONAL = (
+    "form_title",
+    "default_language",
+    "synthetic",
+    "organisation",
+    "survey_title",
+    "source",
+)
 CHOICES_OPTIONAL = ("score", "role")
 CODING_FRAME_COLUMNS = (
     "code_id",

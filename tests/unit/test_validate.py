@@ -201,8 +201,12 @@ def test_constraint_and_spent_over_planned(tmp_path, instrument):
 
 def test_answer_where_not_relevant_is_a_warning(tmp_path, instrument):
     wb = filled(instrument)
-    wb["Interventi"]["C3"] = "Non avviato"  # budget_spent is relevant only once started
-    f = only(run(tmp_path, instrument, wb), cell="E3")
+    ws = wb["Governance"]
+    rows = _rows(ws)
+    # gov_problems_text is asked only when "nessuno" (no problem) is not ticked.
+    ws.cell(rows["gov_problems/nessuno"], 3, "sì")
+    ws.cell(rows["gov_problems_text"], 3, "Nessun problema particolare.")
+    f = only(run(tmp_path, instrument, wb), cell=f"C{rows['gov_problems_text']}")
     assert f.severity == "warning" and "non si applica" in f.message
 
 

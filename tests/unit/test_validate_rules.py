@@ -98,7 +98,10 @@ def test_soft_constraint_holds_when_the_other_answer_is_missing(tmp_path, instru
 
 
 def test_required_applies_only_where_relevant_holds(tmp_path):
-    path = edited_questionnaire(tmp_path, {"budget_spent": {"required": "yes"}})
+    path = edited_questionnaire(
+        tmp_path,
+        {"budget_spent": {"required": "yes", "relevant": "${status} != 'non_avviato'"}},
+    )
     instrument = load_instrument(path)
     not_started = filled(instrument)
     not_started["Interventi"]["C3"], not_started["Interventi"]["E3"] = "Non avviato", None
@@ -128,10 +131,15 @@ def test_a_group_relevant_applies_to_its_questions(tmp_path):
     assert not any("obbligatoria" in f.message for f in result.findings)
 
 
-def test_answer_where_not_relevant_names_the_question_it_depends_on(tmp_path, instrument):
+def test_answer_where_not_relevant_names_the_question_it_depends_on(tmp_path):
+    path = edited_questionnaire(
+        tmp_path, {"budget_spent": {"relevant": "${status} != 'non_avviato'"}}
+    )
+    instrument = load_instrument(path)
     wb = filled(instrument)
     wb["Interventi"]["C3"] = "Non avviato"
-    f = only(run(tmp_path, instrument, wb), cell="E3")
+    (tmp_path / "a").mkdir()
+    f = only(run(tmp_path / "a", instrument, wb), cell="E3")
     assert "«Stato di attuazione» (Interventi!C3)" in f.message
     assert "${" not in f.message
 

@@ -262,20 +262,26 @@ def status_slide(
     source_note: str = "",
     district_labels: dict[str, str] | None = None,
     status_labels: dict[str, str] | None = None,
+    status_roles: dict[str, str] | None = None,
+    statuses: list[str] | None = None,
 ) -> NativeChartSlide:
     """Return the stacked-bar slide of ``charts.status_chart``: shares of status per district.
 
     ``data`` is ``indicators.status_counts(..., by="district_id")``; districts are ordered by
     share completed (highest on top) and statuses coloured as in the PNG chart.
     """
-    from distretti_survey.outputs.charts import STATUS_COLOURS
+    from distretti_survey.outputs.charts import MISSING_COLOUR, status_order
 
     shares = data.pivot(index="district_id", columns="status", values="share").fillna(0.0)
-    completed = shares["completato"] if "completato" in shares else 0.0 * shares.iloc[:, 0]
+    known = list(statuses) if statuses is not None else list(dict.fromkeys(data["status"]))
+    ordered = [(s, c) for s, c in status_order(known, status_roles) if s in shares.columns]
+    ordered += [(s, MISSING_COLOUR) for s in shares.columns if s not in dict(ordered)]
+    done = [s for s, _ in ordered if (status_roles or {}).get(s) == "completed"]
+    completed = shares[done].sum(axis=1) if done else 0.0 * shares.iloc[:, 0]
     names = {d: (district_labels or {}).get(d, d) for d in shares.index}
     order = sorted(shares.index, key=lambda d: (-completed[d], names[d]))
-    statuses = [s for s in STATUS_COLOURS if s in shares.columns]
-    statuses += [s for s in shares.columns if s not in statuses]
+    statuses = [s for s, _ in ordered]
+    colours = dict(ordered)
     return NativeChartSlide(
         title=title,
         kind="stacked",
@@ -286,7 +292,7 @@ def status_slide(
         ],
         source_note=source_note,
         number_format="0%",
-        colours=[STATUS_COLOURS.get(s, "#999999") for s in statuses],
+        colours=[colours[s] for s in statuses],
         value_max=1.0,
     )
 
@@ -386,6 +392,8 @@ def native_twin(
             source_note=source_note,
             district_labels=kw.get("district_labels"),
             status_labels=kw.get("status_labels"),
+            status_roles=kw.get("status_roles"),
+            statuses=kw.get("statuses"),
         )
     if chart in ("ranked_bars", "training_needs_chart", "governance_problems_chart"):
         key = kw.get("key", "code_id" if chart == "governance_problems_chart" else "option")
