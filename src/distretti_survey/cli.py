@@ -173,9 +173,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     _print_ingest(result.prepared.ingest)
     print(
         f"Report dell'ondata {result.analysis.wave} in {result.out_dir}: "
-        f"{len(result.outputs)} file (grafici PNG e SVG, tabelle.xlsx, presentazione.pptx, "
-        "report.html) e manifest.json."
+        f"{len(result.outputs)} file (grafici PNG e SVG, indicatori.csv, tabelle.xlsx, "
+        "presentazione.pptx, report.html) e manifest.json."
     )
+    for finding in result.analysis.findings:
+        print("  " + finding.one_line())
     used = result.prepared.decisions
     print(f"Codici delle risposte aperte: {used or 'suggerimenti automatici non rivisti'}.")
     if result.analysis.synthetic:
@@ -192,6 +194,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         decisions=args.decisions or (),
         registry=args.registry,
         jobs=args.jobs,
+        allow_unreviewed=args.allow_unreviewed,
     )
     comparison = result.comparison
     print(
@@ -199,8 +202,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         f"{len(comparison.values)} valori confrontati."
     )
     for p in result.prepared:
+        wave = p.instrument.wave
         used = p.decisions or "suggerimenti automatici non rivisti"
-        print(f"  ondata {p.instrument.wave}: codici da {used}")
+        print(f"  ondata {wave}: codici da {used}; {comparison.coding[wave].note('')}")
     for row in comparison.handled.itertuples(index=False):
         print(f"  crosswalk {row.kind}: {row.old or ''} -> {row.new or ''}: {row.esito}")
     for row in comparison.presence[comparison.presence["note"] != ""].itertuples(index=False):
@@ -379,6 +383,11 @@ def _add_compare_parser(sub) -> None:
     )
     comp.add_argument("--jobs", type=int, default=1, help="processi per i grafici (1)")
     comp.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    comp.add_argument(
+        "--allow-unreviewed",
+        action="store_true",
+        help="confrontare anche codici automatici non rivisti dai codificatori (segnalati)",
+    )
     comp.set_defaults(func=_cmd_compare)
 
 

@@ -439,11 +439,14 @@ def compare_waves(
     decisions: Sequence[str | Path] = (),
     registry: str | Path | None = None,
     jobs: int = 1,
+    allow_unreviewed: bool = False,
 ) -> CompareResult:
     """Compare two or more waves item by item and district by district, through the crosswalk.
 
     ``decisions`` gives one ``decisions.csv`` per wave, in the same order; when omitted each
     wave uses the decisions the ``code`` command wrote for it, if any (see ``prepare_wave``).
+    A wave whose codes are only unreviewed rule suggestions is refused unless
+    ``allow_unreviewed``; the comparison records the coding status it used for each wave.
     """
     from distretti_survey.report.compare import compare
     from distretti_survey.report.compare_outputs import write_comparison
@@ -456,7 +459,7 @@ def compare_waves(
         prepare_wave(p, decisions=decisions[i] if decisions else None, registry=registry)
         for i, p in enumerate(paths)
     ]
-    comparison = compare(prepared)
+    comparison = compare(prepared, allow_unreviewed=allow_unreviewed)
     waves = "_".join(map(str, comparison.waves))
     out_dir = Path(out) if out else prepared[0].paths.reports(f"confronto_{waves}")
     files = write_comparison(comparison, prepared, out_dir, jobs=jobs)
