@@ -325,6 +325,8 @@ class PreparedWave:
     decisions: Path | None
     """The coders' decisions used, or None: the codes are then unreviewed rule suggestions."""
     coding_status: str
+    registry: Any = None
+    """The district registry (maps draw its comuni)."""
 
     @property
     def wave_dir(self) -> Path:
@@ -379,6 +381,7 @@ def prepare_wave(
         tuple(inputs),
         found,
         status,
+        reg,
     )
 
 

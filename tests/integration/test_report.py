@@ -41,9 +41,11 @@ def digests(folder):
 
 def test_report_writes_every_output(report):
     names = sorted(p.relative_to(report.out_dir).as_posix() for p in report.outputs)
-    assert len([n for n in names if n.endswith(".png")]) == 9
-    assert len([n for n in names if n.endswith(".svg")]) == 9
-    assert {"tabelle.xlsx", "presentazione.pptx", "report.html"} <= set(names)
+    # 9 charts and 2 maps, each as PNG and SVG
+    assert len([n for n in names if n.endswith(".png")]) == 11
+    assert len([n for n in names if n.endswith(".svg")]) == 11
+    assert {"figure/mappa_distretti.png", "figure/mappa_completamento.png"} <= set(names)
+    assert {"tabelle.xlsx", "presentazione.pptx", "report.html", "indicatori.csv"} <= set(names)
     assert report.manifest.name == "manifest.json"
 
 
@@ -190,3 +192,19 @@ def test_comparison_tables_write_changes_in_percentage_points(wave_2011, wave_20
     row = comparison.values.iloc[0]
     expected = f"{(row[2012] - row[2011]) * 100:+.1f} p.p.".replace(".", ",", 1)
     assert table.frame["Variazione 2011-2012"].iloc[0] == expected
+
+
+def test_deck_has_native_charts_and_maps_reach_deck_and_html(report):
+    with zipfile.ZipFile(report.out_dir / "presentazione.pptx") as deck:
+        charts = [n for n in deck.namelist() if n.startswith("ppt/charts/chart")]
+        media = [n for n in deck.namelist() if n.startswith("ppt/media/")]
+        maps = [
+            (report.out_dir / "figure" / f"{stem}.png").read_bytes()
+            for stem in ("mappa_distretti", "mappa_completamento")
+        ]
+        pictures = {deck.read(n) for n in media}
+    assert len(charts) >= 3  # status, rankings: editable in PowerPoint / LibreOffice
+    assert all(m in pictures for m in maps)  # the same bytes as figure/*.png
+    html = (report.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "Il territorio" in html
+    assert html.count("data:image/png;base64,") >= 11

@@ -571,29 +571,35 @@ def finish_figure(fig: Figure, *, title: str, source: str | int, synthetic: bool
     return fig
 
 
+_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+
+
+def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """Return the figure rendered as ``fmt`` (png, svg, pdf), byte-identical for the same figure.
+
+    Dates and software versions are left out of the metadata and SVG ids are salted from the
+    style, so rendering twice (or on another day) gives the same bytes.
+    """
+    import io
+
+    buffer = io.BytesIO()
+    with style_context():
+        fig.savefig(buffer, format=fmt, metadata=_METADATA.get(fmt, {}))
+    return buffer.getvalue()
+
+
 def save_figure(
     fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")
 ) -> list[Path]:
-    """Write the figure as ``<stem>.<format>`` files, byte-identical for the same figure.
-
-    Dates and software versions are left out of the metadata and SVG ids are salted from the
-    style, so saving twice (or on another day) gives the same bytes.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written, in the order of ``formats``.
-    """
-    metadata = {
-        "png": {"Software": None},
-        "svg": {"Date": None, "Creator": None},
-        "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
-    }
+    """Write the figure as ``<stem>.<format>`` files (``figure_bytes``); return the paths."""
     written = []
-    with style_context():
-        for fmt in formats:
-            path = Path(f"{stem}.{fmt}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, format=fmt, metadata=metadata.get(fmt, {}))
-            written.append(path)
+    for fmt in formats:
+        path = Path(f"{stem}.{fmt}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(figure_bytes(fig, fmt))
+        written.append(path)
     return written

@@ -32,10 +32,10 @@ _RED = (0xC0, 0x00, 0x00)
 
 @dataclass(frozen=True)
 class ChartSlide:
-    """A chart (PNG) fitted to the slide, with a source note under it."""
+    """A chart (PNG, as bytes or a file) fitted to the slide, with a source note under it."""
 
     title: str
-    image_png: Path
+    image_png: bytes | Path
     source_note: str = ""
     full_bleed: bool = False
     """The picture carries its own title and source: show it large, with no slide title, and
@@ -81,18 +81,26 @@ def _inches(value: float) -> int:
     return round(value * _EMU_PER_INCH)
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    """Return (width, height) in pixels read from a PNG header.
+def _png(image: bytes | Path) -> bytes:
+    """Return the PNG bytes of a chart given as bytes (rendered in memory) or as a file."""
+    if isinstance(image, bytes):
+        return image
+    try:
+        return Path(image).read_bytes()
+    except OSError as error:
+        raise InputError(f"Immagine del grafico non trovata: «{image}».") from error
+
+
+def png_size(image: bytes | Path) -> tuple[int, int]:
+    """Return (width, height) in pixels read from a PNG header (bytes or a file).
 
     Raises
     ------
     InputError
         The file is missing or is not a PNG.
     """
-    try:
-        head = Path(path).read_bytes()[:24]
-    except OSError as error:
-        raise InputError(f"Immagine del grafico non trovata: «{path}».") from error
+    head = _png(image)[:24]
+    path = "immagine" if isinstance(image, bytes) else image
     if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
         raise InputError(f"«{path}» non è un'immagine PNG: salvare il grafico come PNG.")
     width, height = struct.unpack(">II", head[16:24])
@@ -230,7 +238,7 @@ def _add_chart(prs: Any, spec: ChartSlide) -> None:
         slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_BLANK])
         box = (_inches(0.3), _inches(0.4), _inches(12.73), _inches(6.95))
         left, top, width, height = fit_box(png_size(spec.image_png), box)
-        slide.shapes.add_picture(str(spec.image_png), left, top, width, height)
+        slide.shapes.add_picture(io.BytesIO(_png(spec.image_png)), left, top, width, height)
         notes = "\n".join(text for text in (spec.title, spec.source_note) if text)
         slide.notes_slide.notes_text_frame.text = notes
         return
@@ -238,7 +246,7 @@ def _add_chart(prs: Any, spec: ChartSlide) -> None:
     _set_title(slide, spec.title, _CONTENT_TITLE_BOX, 32)
     box = (_inches(0.6), _inches(1.45), _inches(12.13), _inches(5.15))
     left, top, width, height = fit_box(png_size(spec.image_png), box)
-    slide.shapes.add_picture(str(spec.image_png), left, top, width, height)
+    slide.shapes.add_picture(io.BytesIO(_png(spec.image_png)), left, top, width, height)
     if spec.source_note:
         _text_box(slide, (0.6, 6.7, 12.13, 0.5), spec.source_note, 12, color=_GREY)
 

@@ -58,7 +58,7 @@ class Section:
 
     heading: str
     text: str = ""
-    figures: Sequence[tuple[Path, str]] = ()
+    figures: Sequence[tuple[bytes | Path, str]] = ()
     tables: Sequence[Table] = ()
 
 
@@ -147,12 +147,16 @@ def _align_numbers(body: str, numeric: Sequence[bool]) -> str:
     return "<tr>".join(rows)
 
 
-def _figure_html(path: Path, alt: str) -> str:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"Figura del rapporto non trovata: «{path}».") from error
+def _figure_html(image: bytes | Path, alt: str) -> str:
+    """Return a figure (PNG or SVG, as bytes rendered in memory or as a file) as HTML."""
+    if isinstance(image, bytes):
+        data, path = image, Path("figura.svg" if image.lstrip().startswith(b"<") else "figura.png")
+    else:
+        path = Path(image)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(f"Figura del rapporto non trovata: «{path}».") from error
     caption = f"<figcaption>{html.escape(alt)}</figcaption>"
     if path.suffix.lower() == ".svg":
         svg = data.decode("utf-8")

@@ -287,6 +287,7 @@ def map_figures(
     synthetic: bool,
     names: Mapping[str, str] | None = None,
     boundaries: Boundaries | None = None,
+    source: str | None = None,
 ) -> dict[str, Figure]:
     """Return the finished map figures of a wave, by file stem, ready for ``save_figure``.
 
@@ -306,6 +307,9 @@ def map_figures(
     boundaries
         Default: ``comuni_pv_2023.geojson`` beside the registry's CSV, else in the
         ``data/reference`` found from the working folder.
+    source
+        The source line under each map (from the questionnaire's settings); default the
+        generic one of ``charts.source_line``.
     """
     from distretti_survey.outputs.charts import finish_figure, new_figure
 
@@ -324,7 +328,7 @@ def map_figures(
         fig,
         title=f"I distretti del commercio nel {wave}: {members['district_id'].nunique()} "
         f"distretti, {len(members)} comuni",
-        source=wave,
+        source=source or wave,
         synthetic=synthetic,
     )
     fig, ax = new_figure()
@@ -333,7 +337,7 @@ def map_figures(
     figures["mappa_completamento"] = finish_figure(
         fig,
         title=f"Quota di interventi completati per distretto, {wave}",
-        source=wave,
+        source=source or wave,
         synthetic=synthetic,
     )
     return figures

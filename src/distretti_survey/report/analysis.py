@@ -161,13 +161,14 @@ def _budget_findings(interventions: pd.DataFrame, interviews: pd.DataFrame, role
             Finding(
                 file=str(files.get(row.interview_id, "")),
                 sheet="Interventi",
-                cell=f"riga {row.row}" if "row" in left else "",
+                # The tidy table numbers interventions within the interview, not Excel rows.
+                cell="",
                 district=str(row.district_id),
                 question="budget_planned" if missing == "previsto" else "budget_spent",
                 value=str(row.status),
                 severity="warning",
-                message=f"Intervento senza importo {missing}: escluso dalla realizzazione "
-                "del budget.",
+                message=f"Intervento n. {getattr(row, 'row', '?')} ({row.status}) senza importo "
+                f"{missing}: escluso dalla realizzazione del budget.",
                 suggestion="Indicare l'importo (0 se non si è speso nulla).",
             )
         )

@@ -42,24 +42,41 @@ def build_report(
 ) -> ReportResult:
     """Render and write the talk of one prepared wave under ``out_dir``.
 
-    Writes ``figure/*.png|svg``, ``tabelle.xlsx``, ``presentazione.pptx``, ``report.html`` and
-    ``manifest.json``; the same inputs give byte-identical files, whatever ``jobs`` is.
+    Writes ``indicatori.csv``, ``figure/*.png|svg`` (charts and maps), ``tabelle.xlsx``,
+    ``presentazione.pptx``, ``report.html`` and ``manifest.json``; the same inputs give
+    byte-identical files, whatever ``jobs`` is. Figures are rendered once, in memory: the deck
+    and the HTML take the same bytes that are written to ``figure/``.
     """
-    from distretti_survey.manifest import build_manifest, write_manifest
-    from distretti_survey.outputs.deck import (
-        ChartSlide,
-        KeyFiguresSlide,
-        QuotesSlide,
-        SectionSlide,
-        build_deck,
-    )
-    from distretti_survey.outputs.html import Section, render_report, write_report
     from distretti_survey.outputs.tables import write_tables_xlsx
+    from distretti_survey.report.figures import write_figures
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    analysis = _analyse(prepared, reference_date)
+    indicators_csv = write_indicator_csv(analysis.table, out / "indicatori.csv")
+    specs = figure_specs(analysis)
+    rendered = render_figures(
+        specs,
+        wave=analysis.wave,
+        synthetic=analysis.synthetic,
+        jobs=jobs,
+        progress=_counting(progress, len(specs)),
+        source=analysis.names.source_line(analysis.wave),
+    )
+    maps = _maps(prepared, analysis)
+    files = write_figures({**rendered, **{stem: m[1] for stem, m in maps.items()}}, out / "figure")
+    tables = wave_tables(analysis, prepared.coding.agreement)
+    xlsx = write_tables_xlsx(tables, out / "tabelle.xlsx", synthetic=analysis.synthetic)
+    deck = _write_deck(prepared, analysis, specs, rendered, maps, out / "presentazione.pptx")
+    html = _write_html(prepared, analysis, specs, rendered, maps, tables, out / "report.html")
+    outputs = [p for paths in files.values() for p in paths] + [indicators_csv, xlsx, deck, html]
+    manifest = _write_manifest(prepared, analysis, outputs, out / "manifest.json")
+    return ReportResult(out, analysis, tuple(outputs), manifest, prepared)
+
+
+def _analyse(prepared: Any, reference_date: str | None) -> WaveAnalysis:
     coding = prepared.coding
-    analysis = analyse_wave(
+    return analyse_wave(
         prepared.instrument,
         prepared.ingest.data,
         coding.final,
@@ -73,52 +90,111 @@ def build_report(
             simulated=getattr(prepared, "coding_status", "") == "simulated",
         ),
     )
-    indicators_csv = write_indicator_csv(analysis.table, out / "indicatori.csv")
-    source = analysis.names.source_line(analysis.wave)
-    specs = figure_specs(analysis)
+
+
+def _counting(progress: Callable[[str, int, int], None] | None, total: int):
+    """Return a per-figure callback that reports (figure, done, total), or None."""
+    if progress is None:
+        return None
     done: list[str] = []
 
     def figure_done(stem: str) -> None:
         done.append(stem)
-        if progress:
-            progress(stem, len(done), len(specs))
+        progress(stem, len(done), total)
 
-    figures = render_figures(
-        specs,
-        out / "figure",
-        wave=analysis.wave,
+    return figure_done
+
+
+MAP_TITLES = {
+    "mappa_distretti": "I distretti e i loro comuni",
+    "mappa_completamento": "Interventi completati, distretto per distretto",
+}
+
+
+def _maps(prepared: Any, analysis: WaveAnalysis) -> dict[str, tuple[str, dict[str, bytes]]]:
+    """Return the maps of the wave (stem -> title, PNG/SVG bytes); none without a registry."""
+    registry = getattr(prepared, "registry", None)
+    if registry is None:
+        return {}
+    import matplotlib.pyplot as plt
+
+    from distretti_survey.outputs.charts import figure_bytes
+    from distretti_survey.outputs.maps import map_figures
+    from distretti_survey.report.figures import FORMATS
+
+    figures = map_figures(
+        registry,
+        analysis.wave,
+        analysis.indicators["completion_by_district"],
         synthetic=analysis.synthetic,
-        jobs=jobs,
-        progress=figure_done,
-        source=source,
+        names=analysis.labels["district"],
+        source=analysis.names.source_line(analysis.wave),
     )
-    tables = wave_tables(analysis, coding.agreement)
-    xlsx = write_tables_xlsx(tables, out / "tabelle.xlsx", synthetic=analysis.synthetic)
+    out = {}
+    for stem, fig in figures.items():
+        out[stem] = (MAP_TITLES.get(stem, stem), {f: figure_bytes(fig, f) for f in FORMATS})
+        plt.close(fig)
+    return out
 
-    frame = prepared.instrument.coding_frame
+
+def _theme_specs(specs: list[FigureSpec]) -> dict[str, list[FigureSpec]]:
     by_theme: dict[str, list[FigureSpec]] = {}
     for spec in specs:
         by_theme.setdefault(spec.theme, []).append(spec)
+    return by_theme
+
+
+def _chart_slide(spec: FigureSpec, png: bytes, source: str):
+    """Return the deck slide of a figure: a native (editable) chart where one exists."""
+    from distretti_survey.outputs.deck import ChartSlide
+    from distretti_survey.outputs.deck_charts import native_twin
+
+    note = f"{source}. {spec.note}"
+    native = native_twin(spec.chart, spec.data, title=spec.title, source_note=note,
+                         kwargs=spec.kwargs)  # fmt: skip
+    return native or ChartSlide(spec.title, png, note, full_bleed=True)
+
+
+def _write_deck(prepared, analysis, specs, rendered, maps, path: Path) -> Path:
+    from distretti_survey.outputs.deck import (
+        ChartSlide,
+        KeyFiguresSlide,
+        QuotesSlide,
+        SectionSlide,
+        build_deck,
+    )
+
+    source = analysis.names.source_line(analysis.wave)
+    frame = prepared.instrument.coding_frame
     slides: list[Any] = [
         KeyFiguresSlide(f"Il quadro in cifre, {analysis.wave}", narrative.key_figures(analysis))
     ]
-    sections = []
-    for theme, theme_specs in by_theme.items():
+    slides += [ChartSlide(title, m["png"], source, full_bleed=True) for title, m in maps.values()]
+    for theme, theme_specs in _theme_specs(specs).items():
         slides.append(SectionSlide(THEME_TITLES[theme], f"Ondata {analysis.wave}"))
-        for spec in theme_specs:
-            slides.append(
-                ChartSlide(
-                    spec.title, figures[spec.stem][0], f"{source}. {spec.note}", full_bleed=True
-                )
-            )
+        slides += [_chart_slide(s, rendered[s.stem]["png"], source) for s in theme_specs]
         quotes = narrative.quotes(analysis, theme, frame)
         if quotes:
             slides.append(QuotesSlide(f"Nelle parole dei referenti: {THEME_TITLES[theme]}", quotes))
+    title, subtitle = narrative.title_and_subtitle(analysis)
+    return build_deck(slides, path, title=title, subtitle=subtitle, synthetic=analysis.synthetic)
+
+
+def _write_html(prepared, analysis, specs, rendered, maps, tables, path: Path) -> Path:
+    from distretti_survey.outputs.html import Section, render_report, write_report
+    from distretti_survey.privacy import method_note as redaction_note
+
+    sections = []
+    if maps:
+        sections.append(
+            Section("Il territorio", figures=[(m["png"], title) for title, m in maps.values()])
+        )
+    for theme, theme_specs in _theme_specs(specs).items():
         sections.append(
             Section(
                 THEME_TITLES[theme],
                 text="\n\n".join(f"{s.title}. {s.note}." for s in theme_specs),
-                figures=[(figures[s.stem][0], s.title) for s in theme_specs],
+                figures=[(rendered[s.stem]["png"], s.title) for s in theme_specs],
                 tables=[t for t in tables if t.name in _THEME_TABLES[theme]],
             )
         )
@@ -128,29 +204,28 @@ def build_report(
             tables=[t for t in tables if t.name in _THEME_TABLES["other"]],
         )
     )
-    title, subtitle = narrative.title_and_subtitle(analysis)
-    deck = build_deck(
-        slides,
-        out / "presentazione.pptx",
-        title=title,
-        subtitle=subtitle,
-        synthetic=analysis.synthetic,
-    )
-    html = write_report(
-        render_report(
-            sections,
-            title=title,
-            synthetic=analysis.synthetic,
-            method_note=narrative.method_note(analysis, prepared.instrument.form_id, coding.counts),
-            findings_summary=narrative.findings_summary(
-                analysis, prepared.ingest.accounting, prepared.ingest.findings
-            ),
-        ),
-        out / "report.html",
-    )
+    coding, ingest = prepared.coding, prepared.ingest
+    notes = narrative.method_note(analysis, prepared.instrument.form_id, coding.counts)
+    notes.append(redaction_note(ingest.accounting.redaction))
+    if getattr(prepared, "decisions", None) is not None:
+        from distretti_survey.coding.decisions import FINAL_RULE
 
-    outputs = [p for stem in figures for p in figures[stem]] + [indicators_csv, xlsx, deck, html]
-    data = prepared.ingest.data
+        notes.append(f"Codici finali: {FINAL_RULE}")
+    title, _ = narrative.title_and_subtitle(analysis)
+    page = render_report(
+        sections,
+        title=title,
+        synthetic=analysis.synthetic,
+        method_note=notes,
+        findings_summary=narrative.findings_summary(analysis, ingest.accounting, ingest.findings),
+    )
+    return write_report(page, path)
+
+
+def _write_manifest(prepared: Any, analysis: WaveAnalysis, outputs: list[Path], path: Path):
+    from distretti_survey.manifest import build_manifest, write_manifest
+
+    data, coding = prepared.ingest.data, prepared.coding
     counts = {
         name: len(getattr(data, name))
         for name in ("interviews", "interventions", "multi", "likert", "open_answers")
@@ -158,7 +233,6 @@ def build_report(
     counts.update(segments=len(coding.segments), final_codes=len(coding.final))
     files_in = [p.resolve() for p in prepared.inputs]
     files_out = [p.resolve() for p in outputs]
-    root = Path(os.path.commonpath([*files_in, *files_out]))
     manifest = build_manifest(
         files_in,
         files_out,
@@ -167,14 +241,13 @@ def build_report(
         package_version=__version__,
         parameters={
             "wave": analysis.wave,
-            "reference_date": analysis.reference_date,
+            "reference_date": analysis.reference_date or "data di ciascuna intervista",
             "small_base_threshold": analysis.notes["threshold"],
             "synthetic": analysis.synthetic,
         },
-        root=root,
+        root=Path(os.path.commonpath([*files_in, *files_out])),
     )
-    manifest_path = write_manifest(manifest, out / "manifest.json")
-    return ReportResult(out, analysis, tuple(outputs), manifest_path, prepared)
+    return write_manifest(manifest, path)
 
 
 _THEME_TABLES = {

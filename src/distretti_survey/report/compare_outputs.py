@@ -11,7 +11,7 @@ import pandas as pd
 from distretti_survey import __version__
 from distretti_survey.outputs.tables import Table
 from distretti_survey.report.compare import ALL, GROUP_LABELS, INDICATOR_LABELS, PANEL, Comparison
-from distretti_survey.report.figures import FigureSpec, render_figures
+from distretti_survey.report.figures import FigureSpec, render_figures, write_figures
 from distretti_survey.report.names import survey_names
 from distretti_survey.report.narrative import pct, pp
 
@@ -233,12 +233,22 @@ def comparison_method_note(comparison: Comparison) -> list[str]:
     ]
 
 
+def _chart_slide(spec: FigureSpec, png: bytes):
+    """Return the deck slide of a comparison chart: native (editable) where one exists."""
+    from distretti_survey.outputs.deck import ChartSlide
+    from distretti_survey.outputs.deck_charts import native_twin
+
+    native = native_twin(spec.chart, spec.data, title=spec.title, source_note=spec.note,
+                         kwargs=spec.kwargs)  # fmt: skip
+    return native or ChartSlide(spec.title, png, spec.note, full_bleed=True)
+
+
 def write_comparison(
     comparison: Comparison, prepared: list[Any], out_dir: str | Path, *, jobs: int = 1
 ) -> list[Path]:
     """Write the comparison's charts, ``confronto.xlsx``, ``.pptx``, ``.html`` and manifest."""
     from distretti_survey.manifest import build_manifest, write_manifest
-    from distretti_survey.outputs.deck import ChartSlide, KeyFiguresSlide, SectionSlide, build_deck
+    from distretti_survey.outputs.deck import KeyFiguresSlide, SectionSlide, build_deck
     from distretti_survey.outputs.html import Section, render_report, write_report
     from distretti_survey.outputs.tables import write_tables_xlsx
 
@@ -247,14 +257,14 @@ def write_comparison(
     labels = comparison_labels(prepared)
     specs = comparison_specs(comparison, labels)
     names = survey_names(prepared[-1].instrument)
-    figures = render_figures(
+    rendered = render_figures(
         specs,
-        out / "figure",
         wave=" e ".join(map(str, comparison.waves)),
         synthetic=synthetic,
         jobs=jobs,
         source=names.source_line(" e ".join(map(str, comparison.waves))),
     )
+    figures = write_figures(rendered, out / "figure")
     tables = comparison_tables(comparison, labels)
     xlsx = write_tables_xlsx(tables, out / "confronto.xlsx", synthetic=synthetic)
     first, last = comparison.waves[0], comparison.waves[-1]
@@ -265,7 +275,7 @@ def write_comparison(
         SectionSlide("Confronto tra le ondate", f"{first} e {last}"),
         KeyFiguresSlide(f"Dal {first} al {last}", key),
     ]
-    slides += [ChartSlide(s.title, figures[s.stem][0], s.note, full_bleed=True) for s in specs]
+    slides += [_chart_slide(s, rendered[s.stem]["png"]) for s in specs]
     deck = build_deck(
         slides,
         out / "confronto.pptx",
@@ -281,7 +291,7 @@ def write_comparison(
                 Section(
                     "Confronto tra le ondate",
                     text="Solo voci comparabili secondo il crosswalk.",
-                    figures=[(figures[s.stem][0], s.title) for s in specs],
+                    figures=[(rendered[s.stem]["png"], s.title) for s in specs],
                     tables=tables,
                 )
             ],

@@ -228,10 +228,17 @@ def figure_specs(analysis: WaveAnalysis) -> list[FigureSpec]:
     ]
 
 
+FORMATS = ("png", "svg")
+"""Every figure is rendered as PNG (deck, HTML) and SVG (print, editing)."""
+
+Rendered = dict[str, bytes]
+"""One figure rendered: format -> bytes."""
+
+
 def render_figure(
-    spec: FigureSpec, out_dir: Path, wave: int | str, synthetic: bool, source: str | None = None
-) -> list[Path]:
-    """Draw one figure, add title, source and demo mark, and save it as PNG and SVG."""
+    spec: FigureSpec, wave: int | str, synthetic: bool, source: str | None = None
+) -> Rendered:
+    """Draw one figure with title, source and demo mark; return it as PNG and SVG bytes."""
     import matplotlib.pyplot as plt
 
     from distretti_survey.outputs import charts, comparison_charts
@@ -242,30 +249,29 @@ def render_figure(
     charts.finish_figure(
         fig, title=spec.title, source=source or charts.source_line(wave), synthetic=synthetic
     )
-    paths = charts.save_figure(fig, out_dir / spec.stem, formats=("png", "svg"))
+    rendered = {fmt: charts.figure_bytes(fig, fmt) for fmt in FORMATS}
     plt.close(fig)
-    return paths
+    return rendered
 
 
 def render_figures(
     specs: Sequence[FigureSpec],
-    out_dir: Path,
     *,
     wave: int | str,
     synthetic: bool,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
     source: str | None = None,
-) -> dict[str, list[Path]]:
-    """Render every figure, with ``jobs`` processes; return stem -> files, in spec order.
+) -> dict[str, Rendered]:
+    """Render every figure in memory, with ``jobs`` processes; return stem -> bytes, in order.
 
     ``source`` is the source line under every figure (from the questionnaire's settings).
+    Nothing is written: ``write_figures`` does that, and the deck and HTML take the bytes.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    done: dict[str, list[Path]] = {}
+    done: dict[str, Rendered] = {}
     if jobs <= 1:
         for spec in specs:
-            done[spec.stem] = render_figure(spec, out_dir, wave, synthetic, source)
+            done[spec.stem] = render_figure(spec, wave, synthetic, source)
             if progress:
                 progress(spec.stem)
     else:
@@ -277,7 +283,7 @@ def render_figures(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
-                pool.submit(render_figure, spec, out_dir, wave, synthetic, source): spec.stem
+                pool.submit(render_figure, spec, wave, synthetic, source): spec.stem
                 for spec in specs
             }
             for future in as_completed(futures):
@@ -285,3 +291,14 @@ def render_figures(
                 if progress:
                     progress(futures[future])
     return {spec.stem: done[spec.stem] for spec in specs}
+
+
+def write_figures(rendered: dict[str, Rendered], out_dir: Path) -> dict[str, list[Path]]:
+    """Write rendered figures as ``<out_dir>/<stem>.<format>``; return stem -> paths."""
+    from distretti_survey.stable import write_atomic
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        stem: [write_atomic(out_dir / f"{stem}.{fmt}", data) for fmt, data in formats.items()]
+        for stem, formats in rendered.items()
+    }
