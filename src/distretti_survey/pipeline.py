@@ -2,6 +2,8 @@
 
 Each command of the CLI, and each step of the notebooks, is one call here:
 
+- ``load_wave``: questionnaire + registry + filled workbooks -> tidy tables (open answers
+  redacted), findings, accounting; where every command below starts;
 - ``make_templates``: questionnaire + registry -> data-entry workbooks;
 - ``validate_wave``: filled workbooks or exports -> tidy tables, findings, accounting;
 - ``code_wave``: open answers -> suggestions, coders' decisions, final codes, agreement;
@@ -126,15 +128,19 @@ class ValidateResult:
         return 1 if self.findings.has_errors else 0
 
 
-def _read(
+def load_wave(
     path: str | Path,
-    questionnaire: str | Path | None,
-    registry: str | Path | None,
+    questionnaire: str | Path | None = None,
+    registry: str | Path | None = None,
     *,
     out: str | Path | None = None,
     kind: str = "validate",
 ):
     """Load the wave's questionnaire and registry, read every interview, redact open answers.
+
+    Returns ``(paths, instrument, registry, ingest)``; writes nothing unless the questionnaire
+    cannot be loaded (then its findings, see ``_load``). Every command starts here, and so do
+    the notebooks that go step by step.
 
     Personal data (the referents' own name, e-mail and phone, any e-mail, phone or tax code,
     and the names of ``data/reference/redact.csv``) is taken out of the open answers here, so
@@ -167,7 +173,7 @@ def validate_wave(
     """
     from distretti_survey.ingest import write_outputs
 
-    paths, instrument, _, ingest = _read(path, questionnaire, registry, out=out)
+    paths, instrument, _, ingest = load_wave(path, questionnaire, registry, out=out)
     out_dir = Path(out) if out else paths.interim(instrument.wave, "validate")
     files = write_outputs(ingest, out_dir)
     return ValidateResult(paths, instrument, ingest, out_dir, tuple(files))
@@ -277,7 +283,7 @@ def code_wave(
     from distretti_survey.coding.run import export_refiqda, read_coders, write_coding
     from distretti_survey.coding.suggest import split_segments
 
-    paths, instrument, _, ingest = _read(path, questionnaire, registry, out=out, kind="coding")
+    paths, instrument, _, ingest = load_wave(path, questionnaire, registry, out=out, kind="coding")
     if simulate and not instrument.synthetic:
         raise DistrettiError(
             "--simulate è ammesso solo su dati dimostrativi (settings: synthetic = yes): "
@@ -353,7 +359,7 @@ def prepare_wave(
     from distretti_survey.coding.run import read_decisions
     from distretti_survey.ingest.guard import list_inputs
 
-    paths, instrument, reg, ingest = _read(path, None, registry)
+    paths, instrument, reg, ingest = load_wave(path, None, registry)
     found = find_decisions(decisions, paths, instrument.wave)
     human = read_decisions(found) if found else None
     coding = code_answers(
@@ -521,7 +527,7 @@ def export_wave(
     """
     from distretti_survey.export import export_wave as write_labelled
 
-    paths, instrument, _, ingest = _read(path, questionnaire, registry, out=out, kind="export")
+    paths, instrument, _, ingest = load_wave(path, questionnaire, registry, out=out, kind="export")
     out_dir = Path(out) if out else paths.interim(instrument.wave, "export")
     written = write_labelled(
         ingest.data, instrument, out_dir, formats, include_contacts=include_contacts

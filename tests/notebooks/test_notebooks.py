@@ -156,7 +156,7 @@ def test_notebooks_are_committed_without_outputs():
 def test_acquisizione_e_validazione(project):
     nb = _execute(project, "01_acquisizione_e_validazione.ipynb")
     _check_run(nb)
-    out = project / "data" / "interim" / "notebooks" / "2011" / "validate"
+    out = project / "data" / "interim" / "2011" / "validate"  # as the command
     accounting = json.loads((out / "accounting.json").read_text(encoding="utf-8"))
     assert accounting["balanced"] is True
     assert accounting["interviews_read"] == 18  # the 18 demo districts of 2011
