@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from distretti_survey import indicators as ind
-from distretti_survey.outputs import charts
+from distretti_survey.outputs import chart_style, charts
 
 matplotlib.use("Agg")
 
@@ -275,8 +275,12 @@ def test_save_figure_is_byte_reproducible(tmp_path):
         ax = charts.status_chart(_status_data(), district_labels=NAMES)
         return charts.finish_figure(ax.figure, title="Stato", source=2011, synthetic=True)
 
-    first = charts.save_figure(build(), tmp_path / "a" / "status", formats=("png", "svg", "pdf"))
-    second = charts.save_figure(build(), tmp_path / "b" / "status", formats=("png", "svg", "pdf"))
+    first = chart_style.save_figure(
+        build(), tmp_path / "a" / "status", formats=("png", "svg", "pdf")
+    )
+    second = chart_style.save_figure(
+        build(), tmp_path / "b" / "status", formats=("png", "svg", "pdf")
+    )
     assert [p.suffix for p in first] == [".png", ".svg", ".pdf"]
     for one, two in zip(first, second, strict=True):
         assert one.read_bytes() == two.read_bytes(), one.name

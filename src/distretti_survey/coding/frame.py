@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from distretti_survey.errors import ConfigError
-from distretti_survey.findings import Finding, Findings
+from distretti_survey.findings import Findings
 from distretti_survey.instrument import CODING_FRAME_COLUMNS
 
 # The frame's columns are the questionnaire's coding_frame sheet: one definition, there.
@@ -117,52 +117,37 @@ def validate_frame(frame: pd.DataFrame, *, sheet: str = "coding_frame", file: st
             f"Foglio «{sheet}»: mancano le colonne {', '.join(missing)} del piano di codifica."
         )
     findings = Findings()
-    letters = {column: _letter(frame.columns.get_loc(column)) for column in COLUMNS}
-    frame = frame.reset_index(drop=True).fillna("").astype(str)
+    columns = [*COLUMNS, *(["polarity"] if "polarity" in frame.columns else [])]
+    letters = {column: _letter(frame.columns.get_loc(column)) for column in columns}
+    report = findings.at(file=file, sheet=sheet)
 
-    def add(
-        row: int,
-        column: str,
-        value: str,
-        message: str,
-        suggestion: str = "",
-        severity: str = "error",
-    ) -> None:
-        findings.add(
-            Finding(
-                file=file,
-                sheet=sheet,
-                cell=f"{letters[column]}{row + 2}",
-                value=value,
-                severity=severity,
-                message=message,
-                suggestion=suggestion,
-            )
+    def add(row: int, column: str, value: str, message: str, suggestion: str = "", **kw) -> None:
+        report(
+            message, cell=f"{letters[column]}{row + 2}", value=value, suggestion=suggestion, **kw
         )
 
+    frame = frame.reset_index(drop=True).fillna("").astype(str)
     ids = frame["code_id"].str.strip()
-    themes = dict(zip(ids, frame["theme"].str.strip(), strict=True))
     parents = dict(zip(ids, frame["parent"].str.strip(), strict=True))
+    _check_rows(frame, ids, parents, add)
+    _check_polarity(frame, add)
+    _check_tree(frame, ids, parents, add)
+    return findings
+
+
+def _check_rows(frame: pd.DataFrame, ids: pd.Series, parents: dict[str, str], add) -> None:
+    """Check each code's id, theme, parent and patterns."""
+    themes = dict(zip(ids, frame["theme"].str.strip(), strict=True))
     seen: dict[str, int] = {}
     for row, code in enumerate(ids):
         if not code:
             add(row, "code_id", code, "Codice vuoto.", "Dare un codice a ogni riga.")
         elif not _CODE_ID_RE.match(code):
-            add(
-                row,
-                "code_id",
-                code,
-                "Codice non valido: usare lettere, cifre e _.",
-                "Esempio: GOV_MANAGER.",
-            )
+            add(row, "code_id", code, "Codice non valido: usare lettere, cifre e _.",
+                "Esempio: GOV_MANAGER.")  # fmt: skip
         elif code in seen:
-            add(
-                row,
-                "code_id",
-                code,
-                f"Codice duplicato (già alla riga {seen[code] + 2}).",
-                "Ogni codice deve comparire una sola volta.",
-            )
+            add(row, "code_id", code, f"Codice duplicato (già alla riga {seen[code] + 2}).",
+                "Ogni codice deve comparire una sola volta.")  # fmt: skip
         else:
             seen[code] = row
         theme = frame.at[row, "theme"].strip()
@@ -177,47 +162,34 @@ def validate_frame(frame: pd.DataFrame, *, sheet: str = "coding_frame", file: st
             try:
                 re.compile(pattern)
             except re.error as error:
-                add(
-                    row,
-                    "patterns",
-                    pattern,
-                    f"Espressione regolare non valida: {error}.",
-                    "Correggere l'espressione o toglierla.",
-                )
-    if "polarity" in frame.columns:
-        letters["polarity"] = _letter(frame.columns.get_loc("polarity"))
-        for row, value in enumerate(frame["polarity"].str.strip()):
-            if value not in POLARITIES:
-                add(
-                    row,
-                    "polarity",
-                    value,
-                    "Polarità sconosciuta.",
-                    "Usare absence, positive, none oppure lasciare vuoto.",
-                )
+                add(row, "patterns", pattern, f"Espressione regolare non valida: {error}.",
+                    "Correggere l'espressione o toglierla.")  # fmt: skip
+
+
+def _check_polarity(frame: pd.DataFrame, add) -> None:
+    """Check the optional ``polarity`` column (how a negation changes a code)."""
+    if "polarity" not in frame.columns:
+        return
+    for row, value in enumerate(frame["polarity"].str.strip()):
+        if value not in POLARITIES:
+            add(row, "polarity", value, "Polarità sconosciuta.",
+                "Usare absence, positive, none oppure lasciare vuoto.")  # fmt: skip
+
+
+def _check_tree(frame: pd.DataFrame, ids: pd.Series, parents: dict[str, str], add) -> None:
+    """Check for cycles of parents, and for leaf codes that nothing can ever suggest."""
+    first = {code: row for row, code in reversed(list(enumerate(ids)))}
     for row, code in enumerate(ids):
-        if code and seen.get(code) == row and _in_cycle(code, parents):
-            add(
-                row,
-                "parent",
-                parents[code],
-                "Ciclo di codici padre: un codice discende da sé.",
-                "Togliere il padre di uno dei codici del ciclo.",
-            )
+        if code and first.get(code) == row and _in_cycle(code, parents):
+            add(row, "parent", parents[code], "Ciclo di codici padre: un codice discende da sé.",
+                "Togliere il padre di uno dei codici del ciclo.")  # fmt: skip
     has_children = set(parents.values())
     for row, code in enumerate(ids):
-        no_rules = not split_rules(frame.at[row, "keywords"]) and not split_rules(
-            frame.at[row, "patterns"]
-        )
-        if code and code not in has_children and no_rules:
-            add(
-                row,
-                "keywords",
-                "",
+        rules = split_rules(frame.at[row, "keywords"]) + split_rules(frame.at[row, "patterns"])
+        if code and code not in has_children and not rules:
+            add(row, "keywords", "",
                 "Il codice non ha parole chiave né espressioni: non sarà mai suggerito.",
-                severity="warning",
-            )
-    return findings
+                severity="warning")  # fmt: skip
 
 
 def _in_cycle(code: str, parents: dict[str, str]) -> bool:

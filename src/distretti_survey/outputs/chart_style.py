@@ -12,6 +12,7 @@ import math
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -133,3 +134,37 @@ def fit_row_labels(fig: Figure) -> None:
                 break
             for i in widen:
                 level[i] += 1
+
+
+_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+}
+
+
+def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """Return the figure rendered as ``fmt`` (png, svg, pdf), byte-identical for the same figure.
+
+    Dates and software versions are left out of the metadata and SVG ids are salted from the
+    style, so rendering twice (or on another day) gives the same bytes.
+    """
+    import io
+
+    buffer = io.BytesIO()
+    with style_context():
+        fig.savefig(buffer, format=fmt, metadata=_METADATA.get(fmt, {}))
+    return buffer.getvalue()
+
+
+def save_figure(
+    fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")
+) -> list[Path]:
+    """Write the figure as ``<stem>.<format>`` files (``figure_bytes``); return the paths."""
+    written = []
+    for fmt in formats:
+        path = Path(f"{stem}.{fmt}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(figure_bytes(fig, fmt))
+        written.append(path)
+    return written

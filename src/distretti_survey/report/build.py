@@ -118,7 +118,7 @@ def _maps(prepared: Any, analysis: WaveAnalysis) -> dict[str, tuple[str, dict[st
         return {}
     import matplotlib.pyplot as plt
 
-    from distretti_survey.outputs.charts import figure_bytes
+    from distretti_survey.outputs.chart_style import figure_bytes
     from distretti_survey.outputs.maps import map_figures
     from distretti_survey.report.figures import FORMATS
 

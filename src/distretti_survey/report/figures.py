@@ -241,7 +241,7 @@ def render_figure(
     """Draw one figure with title, source and demo mark; return it as PNG and SVG bytes."""
     import matplotlib.pyplot as plt
 
-    from distretti_survey.outputs import charts, comparison_charts
+    from distretti_survey.outputs import chart_style, charts, comparison_charts
 
     fig, ax = charts.new_figure(1, spec.ncols)
     module = comparison_charts if hasattr(comparison_charts, spec.chart) else charts
@@ -249,7 +249,7 @@ def render_figure(
     charts.finish_figure(
         fig, title=spec.title, source=source or charts.source_line(wave), synthetic=synthetic
     )
-    rendered = {fmt: charts.figure_bytes(fig, fmt) for fmt in FORMATS}
+    rendered = {fmt: chart_style.figure_bytes(fig, fmt) for fmt in FORMATS}
     plt.close(fig)
     return rendered
 
