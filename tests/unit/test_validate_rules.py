@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from distretti_survey.findings import Finding, Findings
-from distretti_survey.ingest.validate import nearest_ids
+from distretti_survey.ingest.districts import nearest_ids
 from distretti_survey.ingest.write import errors_first, write_findings
 from distretti_survey.instrument import load_instrument
 

@@ -207,8 +207,8 @@ def _districts(
     raws: list, spec: Any, registry: Any, findings: Findings
 ) -> tuple[list[str], list[str]]:
     """Return each interview's district and rejection reason ("" when usable)."""
+    from distretti_survey.ingest.districts import duplicate_groups, normalise_district
     from distretti_survey.ingest.exports import review_exclusions
-    from distretti_survey.ingest.validate import duplicate_groups, normalise_district
 
     known, names = None, {}
     if registry is not None and spec.wave is not None:
