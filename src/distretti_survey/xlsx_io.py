@@ -40,6 +40,17 @@ def clean_control_chars(text: str) -> str:
     return _CONTROL_CHARS.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", text)
 
 
+def column_letter(index: int) -> str:
+    """Return the Excel letters of a 0-based column index (openpyxl's, the one helper).
+
+    >>> column_letter(0), column_letter(25), column_letter(26), column_letter(701)
+    ('A', 'Z', 'AA', 'ZZ')
+    """
+    from openpyxl.utils.cell import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
 def looks_like_formula(value: object) -> bool:
     """Return True for a string that a spreadsheet could take for a formula.
 

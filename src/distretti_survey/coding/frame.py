@@ -23,6 +23,7 @@ import pandas as pd
 from distretti_survey.errors import ConfigError
 from distretti_survey.findings import Findings
 from distretti_survey.instrument import CODING_FRAME_COLUMNS
+from distretti_survey.xlsx_io import column_letter
 
 # The frame's columns are the questionnaire's coding_frame sheet: one definition, there.
 COLUMNS = CODING_FRAME_COLUMNS
@@ -118,7 +119,7 @@ def validate_frame(frame: pd.DataFrame, *, sheet: str = "coding_frame", file: st
         )
     findings = Findings()
     columns = [*COLUMNS, *(["polarity"] if "polarity" in frame.columns else [])]
-    letters = {column: _letter(frame.columns.get_loc(column)) for column in columns}
+    letters = {column: column_letter(frame.columns.get_loc(column)) for column in columns}
     report = findings.at(file=file, sheet=sheet)
 
     def add(row: int, column: str, value: str, message: str, suggestion: str = "", **kw) -> None:
@@ -203,15 +204,6 @@ def _in_cycle(code: str, parents: dict[str, str]) -> bool:
         seen.add(current)
         current = parents.get(current, "")
     return False
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @dataclass(frozen=True)

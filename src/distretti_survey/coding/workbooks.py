@@ -23,7 +23,7 @@ import pandas as pd
 from distretti_survey.coding.decisions import DECISION_COLUMNS, KEYS, fingerprint
 from distretti_survey.coding.frame import LABEL, THEME_LABELS, THEMES
 from distretti_survey.findings import Finding, Findings
-from distretti_survey.xlsx_io import safe_text, stable_save
+from distretti_survey.xlsx_io import column_letter, safe_text, stable_save
 
 FIXED = ("segment_id", "fingerprint", "district", "wave", "question", "text")
 FIXED_LABELS = ("Segmento", "Impronta", "Distretto", "Ondata", "Domanda", "Testo")
@@ -50,12 +50,6 @@ HELP = (
     "Non modificare le colonne grigie (segmento, testo, suggerimenti): sono in sola lettura.",
     "Le definizioni dei codici (quando usarli e quando no) sono nel foglio «codici».",
 )
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
 
 
 def _new_workbook():
@@ -92,7 +86,7 @@ def _header(ws, labels: list[str], keys: list[str], widths: dict[int, float]) ->
         ws.cell(row=1, column=column).alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=2, column=column, value=key).font = Font(italic=True, color="808080")
     for column, width in widths.items():
-        ws.column_dimensions[_letter(column)].width = width
+        ws.column_dimensions[column_letter(column)].width = width
 
 
 def _suggestion_cells(suggestions: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -193,13 +187,13 @@ def _theme_sheet(wb, theme, segments, cells, info, frame, source, *, blind) -> N
             cell.fill = grey
             cell.alignment = Alignment(wrap_text=column == 6 or column > 6, vertical="top")
     last = HEADER_ROWS + len(rows)
-    decision = f"{_letter(first_code)}{HEADER_ROWS + 1}:{_letter(len(keys) - 1)}{last}"
+    decision = f"{column_letter(first_code)}{HEADER_ROWS + 1}:{column_letter(len(keys) - 1)}{last}"
     if len(rows):
         _dropdown(ws, source, decision, "Scrivere 1 se il codice si applica (0 = no), o vuoto.")
         _protect(ws, [decision])
     else:
         _protect(ws, [])
-    ws.freeze_panes = f"{_letter(first_code)}{HEADER_ROWS + 1}"
+    ws.freeze_panes = f"{column_letter(first_code)}{HEADER_ROWS + 1}"
 
 
 def write_coder_workbook(
@@ -386,7 +380,7 @@ class _Reader:
                 if key or filled:
                     self.add(
                         ws.title,
-                        f"{_letter(index)}2",
+                        f"{column_letter(index)}2",
                         f"La colonna «{key}» non è un codice del tema {ws.title} nel piano "
                         f"di codifica: {filled} valori non letti.",
                         value=key,
@@ -399,7 +393,7 @@ class _Reader:
         """Read one segment row: check the id and the text, collect its decisions."""
         seg_id = str(values[columns["segment_id"]] or "").strip()
         marked = [code for index, code in code_columns if _cell_flag(values[index]) == 1]
-        id_cell = f"{_letter(columns['segment_id'])}{row}"
+        id_cell = f"{column_letter(columns['segment_id'])}{row}"
         theme = next(t for t in THEMES if THEME_LABELS[t] == sheet)
         if seg_id not in self.known.index or self.known.at[seg_id, "theme"] != theme:
             self.add(
@@ -429,7 +423,7 @@ class _Reader:
             if fingerprint(str(text or "")) != seg["fingerprint"]:
                 self.add(
                     sheet,
-                    f"{_letter(columns['text'])}{row}",
+                    f"{column_letter(columns['text'])}{row}",
                     "Il testo del segmento è "
                     "stato modificato: le decisioni valgono per il testo originale.",
                     value=text,
@@ -449,7 +443,7 @@ class _Reader:
         if none not in (None, 0, 1):
             self.add(
                 sheet,
-                f"{_letter(self.none_column)}{row}",
+                f"{column_letter(self.none_column)}{row}",
                 "Valore non ammesso in «Nessun codice»: usare 1 oppure lasciare vuoto.",
                 value=none,
                 **where,
@@ -457,7 +451,7 @@ class _Reader:
         if none == 1 and 1 in flags.values():
             self.add(
                 sheet,
-                f"{_letter(self.none_column)}{row}",
+                f"{column_letter(self.none_column)}{row}",
                 "«Nessun codice» segnato insieme a dei codici: valgono i codici segnati.",
                 value=", ".join(c for c, f in flags.items() if f == 1),
                 suggestion="Togliere l'1 da «Nessun codice» o dai codici.",
@@ -468,7 +462,7 @@ class _Reader:
             if isinstance(flag, str):
                 self.add(
                     sheet,
-                    f"{_letter(columns[code])}{row}",
+                    f"{column_letter(columns[code])}{row}",
                     f"Valore non ammesso per {code}: usare 1 (o 0) oppure lasciare vuoto.",
                     value=flag,
                     **where,
@@ -498,7 +492,7 @@ class _Reader:
             row = self.uncoded_rows[0]
             self.add(
                 ws.title,
-                f"{_letter(first)}{row}:{_letter(last)}{row}",
+                f"{column_letter(first)}{row}:{column_letter(last)}{row}",
                 f"{len(self.uncoded_rows)} righe non compilate (nessun codice e nessun "
                 f"«Nessun codice»): righe {_ranges(self.uncoded_rows)}. Restano da "
                 "codificare: non valgono 0.",

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from distretti_survey.xlsx_io import column_letter
+
 #: Excel's day zero for serial dates (the 1900 leap-year bug is absorbed by starting on the 30th).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 #: Serial numbers plausible as dates of this study (1954-2064): others are plain numbers.
@@ -42,23 +44,6 @@ def is_blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def column_letter(col: int) -> str:
-    """Return the Excel letters of a 0-based column index.
-
-    Examples
-    --------
-    >>> column_letter(0), column_letter(25), column_letter(26), column_letter(701)
-    ('A', 'Z', 'AA', 'ZZ')
-    """
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-@lru_cache(maxsize=1 << 16)
 def cell_ref(row: int, col: int) -> str:
     """Return the Excel reference of a 0-based (row, column) pair, e.g. ``(1, 2) -> 'C2'``."""
     return f"{column_letter(col)}{row + 1}"
