@@ -60,6 +60,9 @@ VALUE_TYPES = frozenset(
     {"text", "integer", "decimal", "date", "time", "datetime", "note", "acknowledge"}
 )
 HIDDEN_TYPES = frozenset({"calculate", "start", "end", "today", "deviceid", "username"})
+#: Types with no answer cell in a data-entry workbook or a master: the one list that the
+#: templates (district and master workbooks alike) and the ingest follow.
+NO_ANSWER_TYPES = HIDDEN_TYPES | {"note"}
 SELECT_TYPES = frozenset({"select_one", "select_multiple"})
 BEGIN_TYPES = {"begin_group": "group", "begin_repeat": "repeat"}
 END_TYPES = {"end_group": "group", "end_repeat": "repeat"}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from distretti_survey.errors import ConfigError, InputError
+from distretti_survey.instrument import NO_ANSWER_TYPES
 from distretti_survey.xlsx_io import print_setup, safe_text, stable_save
 
 if TYPE_CHECKING:
@@ -339,15 +340,7 @@ def _sheet_items(instrument: Instrument) -> dict[str, list]:
     items: dict[str, list] = {title: [] for title in QUESTION_SHEETS}
     headed: set[str] = set()
     for q in instrument.questions:
-        if q.repeat is not None or q.type in (
-            "note",
-            "calculate",
-            "start",
-            "end",
-            "today",
-            "deviceid",
-            "username",
-        ):
+        if q.repeat is not None or q.type in NO_ANSWER_TYPES:
             continue
         title = GROUP_SHEETS.get(q.group or "", QUESTION_SHEETS[0])
         if q.group and q.group not in GROUP_SHEETS and q.group not in headed:
@@ -499,7 +492,7 @@ def master_columns(instrument: Instrument) -> tuple[list[str], list[str]]:
     """Return the column names of the master sheets ``interviste`` and ``interventi``."""
     interviews: list[str] = []
     for q in instrument.questions:
-        if q.repeat is not None or q.type in ("note", "calculate"):
+        if q.repeat is not None or q.type in NO_ANSWER_TYPES:
             continue
         if q.type == "select_multiple":
             interviews += [f"{q.name}/{c.name}" for c in instrument.choices(q.list_name)]

@@ -7,22 +7,17 @@ from functools import cached_property
 from typing import Any
 
 from distretti_survey.ingest.values import Choice, fold
+from distretti_survey.instrument import NO_ANSWER_TYPES
 
 #: The repeat the demo questionnaire calls ``interventions``: ``SurveyData.interventions``.
 MAIN_REPEAT = "interventions"
 
-#: Question types that hold no answer in a workbook.
-STRUCTURE_TYPES = {
+#: Question types that hold no answer in a workbook: group markers and ``NO_ANSWER_TYPES``.
+STRUCTURE_TYPES = NO_ANSWER_TYPES | {
     "begin_group",
     "end_group",
     "begin_repeat",
     "end_repeat",
-    "note",
-    "calculate",
-    "start",
-    "end",
-    "today",
-    "deviceid",
     "begin group",
     "end group",
     "begin repeat",
