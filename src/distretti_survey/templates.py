@@ -1,9 +1,9 @@
 """Data-entry workbooks generated from the questionnaire: one per district, or one master.
 
-The layout is a contract with ``ingest`` (see ARCHITECTURE.md): question sheets ``Profilo``,
-``Formazione``, ``Governance`` (columns codice, domanda, risposta, note), the repeat sheet
-``Interventi`` (labels in row 1, question names in hidden row 2, answers from row 3), hidden
-``_liste`` (dropdown values as ranges) and hidden ``_meta`` (key, value).
+The layout is declared in ``layout`` and read by ``ingest`` (see ARCHITECTURE.md): question
+sheets ``Profilo``, ``Formazione``, ``Governance`` (columns codice, domanda, risposta, note),
+the repeat sheet ``Interventi`` (labels in row 1, question names in hidden row 2, answers from
+row 3), hidden ``_liste`` (dropdown values as ranges) and hidden ``_meta`` (key, value).
 
 ``build_district_workbook`` and ``build_master_workbook`` return openpyxl workbooks and touch no
 file; ``build_templates`` writes them, byte-stable.
@@ -19,7 +19,19 @@ from typing import TYPE_CHECKING
 
 from distretti_survey.errors import ConfigError, InputError
 from distretti_survey.instrument import NO_ANSWER_TYPES
-from distretti_survey.xlsx_io import print_setup, safe_text, stable_save
+from distretti_survey.layout import (
+    GROUP_SHEETS,
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+    MASTER_REPEAT_SHEET,
+    MASTER_SHEET,
+    META_SHEET,
+    QUESTION_HEADER,
+    QUESTION_SHEETS,
+    REPEAT_SHEET,
+    YES,
+)
+from distretti_survey.xlsx_io import print_setup, row_height, safe_text, stable_save, wrapped_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,14 +41,7 @@ if TYPE_CHECKING:
 
     from distretti_survey.instrument import Instrument, Question
 
-#: Group of the questionnaire -> question sheet; other top-level questions go to the first one.
-GROUP_SHEETS = {"profilo": "Profilo", "formazione": "Formazione", "governance": "Governance"}
-QUESTION_SHEETS = ("Profilo", "Formazione", "Governance")
 REPEAT = "interventions"
-REPEAT_SHEET = "Interventi"
-LISTS_SHEET, META_SHEET, INSTRUCTIONS_SHEET = "_liste", "_meta", "Istruzioni"
-HEADER = ("codice", "domanda", "risposta", "note")
-YES = "sì"
 REQUIRED_NOTE = "obbligatoria"
 #: Empty answer rows offered on the ``Interventi`` sheet.
 INTERVENTION_ROWS = 40
@@ -51,11 +56,6 @@ _OPERATORS = {
     "<": "lessThan",
 }
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
-#: Height in points of one line of 11-point text (Excel's default row height).
-LINE_POINTS = 15.0
-#: Characters of running text per unit of column width. Below 1 because LibreOffice, lacking
-#: Calibri, substitutes a wider font: rows sized for it have room to spare in Excel.
-CHARS_PER_WIDTH = 0.85
 #: Lines reserved for an open answer, so a printed form has room to write on.
 OPEN_ANSWER_LINES = 5
 #: Widths (characters) of the question sheets' label and note columns.
@@ -70,39 +70,6 @@ class _ListRanges:
     """Where each dropdown list sits on ``_liste`` (list name -> absolute range formula)."""
 
     ranges: dict[str, str]
-
-
-def wrapped_lines(text: object, width: float, *, size: float = 11) -> int:
-    """Return how many lines ``text`` takes in a wrapped cell ``width`` characters wide.
-
-    Parameters
-    ----------
-    text
-        The cell text; line breaks start new lines.
-    width
-        The column width, in Excel's units (about one character of 11-point text).
-    size
-        The font size in points.
-
-    Returns
-    -------
-    The number of lines, at least 1.
-
-    Examples
-    --------
-    >>> wrapped_lines("breve", 20), wrapped_lines("parola " * 10, 20), wrapped_lines("a\\nb", 20)
-    (1, 5, 2)
-    """
-    import textwrap
-
-    per_line = max(1, int(width * CHARS_PER_WIDTH * 11 / size))
-    parts = str(text or "").split("\n")
-    return sum(max(1, len(textwrap.wrap(part, per_line))) for part in parts)
-
-
-def _height(lines: int, size: float = 11) -> float:
-    """Return the row height in points for ``lines`` lines of ``size``-point text."""
-    return round(lines * LINE_POINTS * size / 11, 2)
 
 
 def _font(**style: object) -> Font:
@@ -261,7 +228,7 @@ def _question_sheet(
     from openpyxl.styles import Alignment
 
     ws = wb.create_sheet(title)
-    ws.append(HEADER)
+    ws.append(QUESTION_HEADER)
     for cell in ws[1]:
         cell.font = _font(bold=True)
     questions = [item for item in items if not isinstance(item, str)]
@@ -274,7 +241,7 @@ def _question_sheet(
             ws.append([None, safe_text(item)])
             ws.cell(ws.max_row, 2).font = _font(bold=True, italic=True)
             ws.cell(ws.max_row, 2).alignment = wrap
-            ws.row_dimensions[ws.max_row].height = _height(wrapped_lines(item, LABEL_WIDTH))
+            ws.row_dimensions[ws.max_row].height = row_height(wrapped_lines(item, LABEL_WIDTH))
             continue
         q, option = item
         if option is not None and previous is not q:
@@ -332,7 +299,7 @@ def _size_row(ws: Worksheet, row: int, widths: tuple, answer_lines: int, wrap) -
         if cell.alignment.indent == 0:
             cell.alignment = wrap
         lines = max(lines, wrapped_lines(cell.value, widths[col - 1] - cell.alignment.indent))
-    ws.row_dimensions[row].height = _height(lines)
+    ws.row_dimensions[row].height = row_height(lines)
 
 
 def _sheet_items(instrument: Instrument) -> dict[str, list]:
@@ -391,9 +358,9 @@ def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> N
             letter = head.column_letter
             dv.add(f"{letter}3:{letter}{last}")
         ws.column_dimensions[head.column_letter].width = width
-    ws.row_dimensions[1].height = _height(header_lines)
+    ws.row_dimensions[1].height = row_height(header_lines)
     for row in range(3, last + 1):  # two lines: room for a description on paper
-        ws.row_dimensions[row].height = _height(2)
+        ws.row_dimensions[row].height = row_height(2)
     ws.freeze_panes = "A3"
     print_setup(ws, landscape=True, title_rows="1:1", grid=True)
     _protect(ws)
@@ -423,7 +390,7 @@ def _instructions(wb: Workbook, instrument: Instrument, lines: list[str]) -> Non
         size = font.sz if font is not None and font.sz else 11
         if font is not None:
             cell.font = font
-        ws.row_dimensions[row].height = _height(
+        ws.row_dimensions[row].height = row_height(
             wrapped_lines(text, INSTRUCTIONS_WIDTH, size=size), size
         )
     ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
@@ -524,8 +491,8 @@ def build_master_workbook(instrument: Instrument, districts: pd.DataFrame) -> Wo
     by_name = {q.name: q for q in instrument.questions}
     interview_cols, repeat_cols = master_columns(instrument)
     for title, columns, prefill in (
-        ("interviste", interview_cols, True),
-        ("interventi", repeat_cols, False),
+        (MASTER_SHEET, interview_cols, True),
+        (MASTER_REPEAT_SHEET, repeat_cols, False),
     ):
         ws = wb.create_sheet(title)
         ws.append(columns)

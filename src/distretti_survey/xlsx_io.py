@@ -155,3 +155,43 @@ def print_setup(
     if title_rows:
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "&A · pagina &P di &N"
+
+
+#: Height in points of one line of 11-point text (Excel's default row height).
+LINE_POINTS = 15.0
+#: Characters of running text per unit of column width. Below 1 because LibreOffice, lacking
+#: Calibri, substitutes a wider font: rows sized for it have room to spare in Excel.
+CHARS_PER_WIDTH = 0.85
+
+
+def wrapped_lines(text: object, width: float, *, size: float = 11) -> int:
+    """Return how many lines ``text`` takes in a wrapped cell ``width`` characters wide.
+
+    Parameters
+    ----------
+    text
+        The cell text; line breaks start new lines.
+    width
+        The column width, in Excel's units (about one character of 11-point text).
+    size
+        The font size in points.
+
+    Returns
+    -------
+    The number of lines, at least 1.
+
+    Examples
+    --------
+    >>> wrapped_lines("breve", 20), wrapped_lines("parola " * 10, 20), wrapped_lines("a\\nb", 20)
+    (1, 5, 2)
+    """
+    import textwrap
+
+    per_line = max(1, int(width * CHARS_PER_WIDTH * 11 / size))
+    parts = str(text or "").split("\n")
+    return sum(max(1, len(textwrap.wrap(part, per_line))) for part in parts)
+
+
+def row_height(lines: int, size: float = 11) -> float:
+    """Return the row height in points for ``lines`` lines of ``size``-point text."""
+    return round(lines * LINE_POINTS * size / 11, 2)

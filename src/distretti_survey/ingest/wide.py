@@ -30,8 +30,8 @@ from distretti_survey.ingest.values import (
     parse_machine_number,
     text_value,
 )
+from distretti_survey.layout import MASTER_SHEET, META_SHEET
 
-MASTER_SHEET = "interviste"
 #: Sheets of a master workbook that hold no answers (folded names).
 NOT_ANSWERS = {"liste", "meta", "istruzioni"}
 #: Meta columns that only machine exports write.
@@ -433,7 +433,7 @@ def _report_orphans(
 
 def _book_meta(book: Book) -> dict[str, RawCell]:
     """Return version and wave from a master workbook's ``_meta`` sheet (not the district)."""
-    rows = book.sheets.get("_meta", [])
+    rows = book.sheets.get(META_SHEET, [])
     return {
         text_value(row[0]).strip(): RawCell(row[1], "_meta", cell_ref(r, 1))
         for r, row in enumerate(rows)

@@ -9,13 +9,17 @@ from distretti_survey.ingest.model import RowsLost, row_ranges
 from distretti_survey.ingest.records import RawCell, RawInterview, RepeatRow
 from distretti_survey.ingest.spec import FormSpec
 from distretti_survey.ingest.values import cell_ref, closest, fold, is_blank, text_value
+from distretti_survey.layout import (
+    ANSWER_COLUMN,
+    CODE_COLUMN,
+    HIDDEN_SHEETS,
+    KNOWN_SHEETS,
+    META_SHEET,
+    QUESTION_SHEETS,
+    REPEAT_SHEET,
+)
 
-QUESTION_SHEETS = ("Profilo", "Formazione", "Governance")
-REPEAT_SHEET = "Interventi"
-META_SHEET = "_meta"
-#: Sheets the template hides; any other hidden sheet is reported.
-HIDDEN_OK = {"_liste", "_meta"}
-KNOWN_SHEETS = (*QUESTION_SHEETS, REPEAT_SHEET, "Istruzioni", "_liste", META_SHEET)
+HIDDEN_OK = set(HIDDEN_SHEETS)
 
 
 def is_district_book(book: Book) -> bool:
@@ -242,13 +246,13 @@ def _read_question_sheet(
         (
             r
             for r, row in enumerate(rows[:HEADER_SCAN])
-            if {"codice", "risposta"} <= {fold(text_value(v)) for v in row}
+            if {CODE_COLUMN, ANSWER_COLUMN} <= {fold(text_value(v)) for v in row}
         ),
         0,
     )
     header = rows[top] if rows else []
-    c_code = _header_index(header, "codice", 0)
-    c_answer = _header_index(header, "risposta", 2)
+    c_code = _header_index(header, CODE_COLUMN, 0)
+    c_answer = _header_index(header, ANSWER_COLUMN, 2)
     for r in range(top + 1, len(rows)):
         row = rows[r]
         code = text_value(row[c_code]).strip() if c_code < len(row) else ""
