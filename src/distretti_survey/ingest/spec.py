@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from distretti_survey.ingest.values import Choice, fold
-from distretti_survey.instrument import NO_ANSWER_TYPES
+from distretti_survey.instrument import NO_ANSWER_TYPES, Instrument, Question
 
 #: The repeat the demo questionnaire calls ``interventions``: ``SurveyData.interventions``.
 MAIN_REPEAT = "interventions"
@@ -142,142 +141,75 @@ class FormSpec:
         return self.choices.get(self.questions[question].list_name, ())
 
 
-def _get(obj: Any, *names: str, default: Any = "") -> Any:
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            value = getattr(obj, name)
-            return value() if callable(value) else value
-    return default
+def form_spec(instrument: Instrument | FormSpec) -> FormSpec:
+    """Index an ``Instrument`` for the ingest (a FormSpec is returned unchanged).
 
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().casefold() in {"yes", "true", "1", "si", "sì", "true()"}
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or value != value else str(value).strip()
-
-
-def form_spec(instrument: Any) -> FormSpec:
-    """Build the ingest view of an ``Instrument`` (or return a FormSpec unchanged).
-
-    Parameters
-    ----------
-    instrument
-        The object returned by ``instrument.load_instrument``.
-
-    Returns
-    -------
-    The questions, choices and settings the readers and the validator use.
+    There is one model of the questionnaire, ``instrument.Instrument``, read and checked once;
+    a FormSpec holds nothing of its own: it is that model indexed by name, with the labels in
+    the default language, the ``relevant`` of each question joined with its groups', and the
+    types that hold no answer left out, as the readers and the validator look them up for
+    every cell.
     """
     if isinstance(instrument, FormSpec):
         return instrument
-    raw_questions = _get(instrument, "questions")
-    if isinstance(raw_questions, dict):
-        raw_questions = list(raw_questions.values())
-    questions: dict[str, QuestionSpec] = {}
-    lists: set[str] = set()
-    for q in raw_questions:
-        qtype = _text(_get(q, "type", "base_type"))
-        list_name = _text(_get(q, "list_name", "list", default=""))
-        if " " in qtype:  # raw XLSForm "select_one stato"
-            qtype, _, rest = qtype.partition(" ")
-            list_name = list_name or rest.strip()
-        if qtype in STRUCTURE_TYPES:
-            continue
-        name = _text(_get(q, "name"))
-        questions[name] = QuestionSpec(
-            name=name,
-            type=qtype,
-            list_name=list_name,
-            label=_text(_get(q, "label", "label_it", default="")) or name,
-            required=_flag(_get(q, "required", default=False)),
-            constraint=_text(_get(q, "constraint", default="")),
-            relevant=_relevant(instrument, q, name),
-            theme=_text(_get(q, "theme", default="")),
-            pii=_flag(_get(q, "pii", default=False)),
-            repeat=_text(_get(q, "repeat", default="")),
-            constraint_message=_text(_get(q, "constraint_message", default="")),
-            soft_constraint=_text(_get(q, "soft_constraint", default="")),
-            soft_constraint_message=_text(_get(q, "soft_constraint_message", default="")),
-            labels=_all_labels(q),
-        )
-        if list_name:
-            lists.add(list_name)
-    choices = {name: tuple(_choices(instrument, name)) for name in sorted(lists)}
-    wave = _get(instrument, "wave", default=None)
+    questions = {
+        q.name: _question(instrument, q)
+        for q in instrument.questions
+        if q.type not in STRUCTURE_TYPES
+    }
+    lists = sorted({q.list_name for q in questions.values() if q.list_name})
     return FormSpec(
         questions=questions,
-        choices=choices,
-        version=_text(_get(instrument, "version", default="")),
-        wave=int(wave) if wave not in (None, "") else None,
-        form_id=_text(_get(instrument, "form_id", default="")),
-        synthetic=_flag(_get(instrument, "synthetic", default=False)),
-        open_questions=tuple(_names(_get(instrument, "open_questions", default=()))),
-        likert_items=tuple(_names(_get(instrument, "likert_items", default=()))),
-        ordered_lists=tuple(_get(instrument, "ordered_lists", default=())),
+        choices={name: tuple(_choices(instrument, name)) for name in lists},
+        version=instrument.version,
+        wave=instrument.wave,
+        form_id=instrument.form_id,
+        synthetic=instrument.synthetic,
+        open_questions=tuple(q.name for q in instrument.open_questions),
+        likert_items=tuple(q.name for q in instrument.likert_items),
+        ordered_lists=tuple(instrument.ordered_lists),
         repeats=_repeats(instrument),
     )
 
 
-def _relevant(instrument: Any, q: Any, name: str) -> str:
-    """Return the question's ``relevant`` joined with those of its groups (all must hold)."""
-    chain = getattr(instrument, "relevant_chain", None)
-    if chain is None:
-        return _text(_get(q, "relevant", default=""))
-    parts = chain(name)
-    return parts[0] if len(parts) == 1 else " and ".join(f"({p})" for p in parts)
+def _question(instrument: Instrument, q: Question) -> QuestionSpec:
+    chain = instrument.relevant_chain(q.name)
+    relevant = chain[0] if len(chain) == 1 else " and ".join(f"({p})" for p in chain)
+    return QuestionSpec(
+        name=q.name,
+        type=q.type,
+        list_name=q.list_name or "",
+        label=q.label() or q.name,
+        required=q.required,
+        constraint=q.constraint,
+        relevant=relevant,
+        theme=q.theme,
+        pii=q.pii,
+        repeat=q.repeat or "",
+        constraint_message=q.constraint_message(),
+        soft_constraint=q.soft_constraint,
+        soft_constraint_message=q.soft_constraint_message(),
+        labels=tuple(text for _, text in q.labels if text),
+    )
 
 
-def _all_labels(item: Any) -> tuple[str, ...]:
-    """Return the labels of a question or option in every language (Instrument ``labels``)."""
-    pairs = _get(item, "labels", default=())
-    if isinstance(pairs, str):
-        return (pairs,)
-    return tuple(_text(p[1] if isinstance(p, tuple) else p) for p in pairs if p)
-
-
-def _repeats(instrument: Any) -> dict[str, RepeatSpec]:
+def _repeats(instrument: Instrument) -> dict[str, RepeatSpec]:
     """Return the repeats of the questionnaire, each with the repeat it is nested in."""
-    sections = list(_get(instrument, "sections", default=()) or ())
-    by_name = {_text(_get(s, "name")): s for s in sections}
+    by_name = {s.name: s for s in instrument.sections}
     out: dict[str, RepeatSpec] = {}
-    for section in sections:
-        if _text(_get(section, "kind")) != "repeat":
+    for section in instrument.sections:
+        if section.kind != "repeat":
             continue
-        parent = _text(_get(section, "parent", default=""))
-        while parent and _text(_get(by_name.get(parent), "kind")) not in ("repeat", ""):
-            parent = _text(_get(by_name[parent], "parent", default=""))
-        name = _text(_get(section, "name"))
-        out[name] = RepeatSpec(name, parent, _all_labels(section))
-    if not out:  # a FormSpec-like object without sections: repeats from the questions
-        for q in _get(instrument, "questions", default=()) or ():
-            repeat = _text(_get(q, "repeat", default=""))
-            if repeat and repeat not in out:
-                out[repeat] = RepeatSpec(repeat)
+        parent = section.parent or ""
+        while parent and by_name[parent].kind != "repeat":
+            parent = by_name[parent].parent or ""
+        labels = tuple(text for _, text in section.labels if text)
+        out[section.name] = RepeatSpec(section.name, parent, labels)
     return out
 
 
-def _names(items: Any) -> list[str]:
-    return [item if isinstance(item, str) else _text(_get(item, "name")) for item in items]
-
-
-def _choices(instrument: Any, list_name: str) -> list[Choice]:
-    raw = instrument.choices(list_name)
-    out = []
-    for c in raw:
-        score = _get(c, "score", default=None)
-        score = None if score in (None, "") or score != score else float(score)
-        out.append(
-            Choice(
-                _text(_get(c, "name", "code")),
-                _text(_get(c, "label", "label_it")),
-                score,
-                _all_labels(c),
-            )
-        )
-    return out
+def _choices(instrument: Instrument, list_name: str) -> list[Choice]:
+    return [
+        Choice(c.name, c.label(), c.score, tuple(text for _, text in c.labels if text))
+        for c in instrument.choices(list_name)
+    ]
