@@ -107,10 +107,17 @@ def test_make_targets_of_the_readme_exist():
 
 def test_every_distretti_survey_command_runs_as_written(tmp_path):
     shutil.copytree(ROOT / "data", tmp_path / "data")
-    # What `make report` leaves behind and the recipe reuses: the demo waves' coding decisions.
+
+    # What `make report` leaves behind and the recipe reuses: the demo waves' coding decisions,
+    # from the demo coders' workbooks and consensus, as `make report` codes them.
+    def coders(wave: str) -> list[str]:
+        folder = f"data/raw/demo/{wave}/coding"
+        return ["--coder", f"{folder}/coder_A.xlsx", "--coder", f"{folder}/coder_B.xlsx",
+                "--consensus", f"{folder}/disaccordi.xlsx"]  # fmt: skip
+
     for args in (
-        ["code", "data/raw/demo/2011", "--simulate", "--out", "data/interim/2011/coding"],
-        ["code", "data/raw/demo/2012", "--simulate", "--out", "data/interim/2012/coding",
+        ["code", "data/raw/demo/2011", *coders("2011")],
+        ["code", "data/raw/demo/2012", *coders("2012"),
          "--reuse", "data/interim/2011/coding/decisions.csv"],
     ):  # fmt: skip
         assert run_cli(args, tmp_path).returncode == 0
