@@ -92,8 +92,9 @@ lint: venv-dev ## Lint, check formatting (ruff) and the layering of imports (imp
 	$(BIN)/ruff format --check src tests tools notebooks/*.ipynb
 	$(BIN)/lint-imports
 
-test: lint ## Lint, then run the whole test suite (unit, integration, notebooks)
-	$(BIN)/python -m pytest
+# -n auto: one worker per core; loadscope keeps a module's fixtures in one worker.
+test: lint ## Lint, then run the whole test suite (unit, integration, notebooks, hostile corpus)
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 bench: venv-dev ## Benchmarks: ratios against a baseline run side by side; coding P/R/F1
 	$(BIN)/python tools/bench.py
