@@ -99,6 +99,7 @@ def _cmd_code(args: argparse.Namespace) -> int:
         simulate=args.simulate,
         seed=args.seed,
         export_qdpx=args.export_qdpx,
+        pseudonymise=not args.no_pseudonymise,
     )
     coding = result.coding
     c = coding.counts
@@ -328,6 +329,12 @@ def _add_code_parser(sub) -> None:
     )
     code.add_argument(
         "--consensus", default=None, help="disaccordi.xlsx con la colonna del consenso compilata"
+    )
+    code.add_argument(
+        "--no-pseudonymise",
+        action="store_true",
+        help="le cartelle dei codificatori mostrano le risposte come scritte, con i dati "
+        "personali (predefinito: sostituiti da [REFERENTE], [EMAIL], ...)",
     )
     code.add_argument(
         "--export-qdpx",

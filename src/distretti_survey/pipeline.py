@@ -146,18 +146,23 @@ def load_wave(
     and the names of ``data/reference/redact.csv``) is taken out of the open answers here, so
     nothing downstream (coding, tables, deck, HTML) ever sees it.
     """
-    import dataclasses
-
     from distretti_survey.ingest import read_wave
-    from distretti_survey.privacy import load_redaction_list, redact_open_answers
 
     paths, instrument, reg = _load(path, questionnaire, registry, out=out, kind=kind)
     ingest = read_wave(paths.data, instrument, reg)
+    return paths, instrument, reg, _redacted(ingest, reg)
+
+
+def _redacted(ingest: Any, reg: Any) -> Any:
+    """Return the ingest result with personal data taken out of its open answers."""
+    import dataclasses
+
+    from distretti_survey.privacy import load_redaction_list, redact_open_answers
+
     names = load_redaction_list(Path(reg.path).with_name("redact.csv"))
     data, counts = redact_open_answers(ingest.data, names)
     accounting = dataclasses.replace(ingest.accounting, redaction=counts)
-    ingest = dataclasses.replace(ingest, data=data, accounting=accounting)
-    return paths, instrument, reg, ingest
+    return dataclasses.replace(ingest, data=data, accounting=accounting, unredacted=ingest.data)
 
 
 def validate_wave(
@@ -260,6 +265,7 @@ def code_wave(
     simulate: bool = False,
     seed: int = 2011,
     export_qdpx: bool = False,
+    pseudonymise: bool = True,
 ) -> CodeResult:
     """Code the open answers of a wave and write the coding tables and coders' workbooks.
 
@@ -276,6 +282,10 @@ def code_wave(
         because simulated coders never stand in for real ones.
     export_qdpx
         Also write the frame as a REFI-QDA codebook and the coded answers as a REFI-QDA project.
+    pseudonymise
+        The coders' workbooks show the answers with personal data replaced (``[REFERENTE]``,
+        ``[EMAIL]``, ...); False shows them as typed (``--no-pseudonymise``), and the same
+        must be given when those workbooks are read back. Every other output is redacted.
     """
     import dataclasses
 
@@ -291,7 +301,14 @@ def code_wave(
         )
     frame = instrument.coding_frame
     answers = ingest.data.open_answers
-    inputs = read_coders(split_segments(answers), frame, coders, consensus)
+    segments = split_segments(answers)
+    typed = None
+    if not pseudonymise:
+        from distretti_survey.privacy import segment_originals
+
+        typed = segment_originals(ingest.unredacted.open_answers, segments, split_segments)
+        segments = segments.assign(display_text=segments["segment_id"].map(typed))
+    inputs = read_coders(segments, frame, coders, consensus)
     earlier = _read_earlier(reuse)
     model = _earlier_model(reuse, earlier, frame)
     coding = code_answers(
@@ -308,7 +325,7 @@ def code_wave(
     out_dir = Path(out) if out else paths.interim(instrument.wave, "coding")
     districts = list(ingest.data.interviews["district_id"])
     keep = [*coders, *([consensus] if consensus else [])]
-    files = write_coding(coding, frame, out_dir, districts=districts, keep=keep)
+    files = write_coding(coding, frame, out_dir, districts=districts, keep=keep, display_text=typed)
     files += _write_quality(coding, inputs, frame, model, out_dir)
     if export_qdpx:
         files += export_refiqda(answers, coding, frame, out_dir)

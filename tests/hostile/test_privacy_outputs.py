@@ -148,3 +148,43 @@ def test_redaction_after_ingest_keeps_outputs_clean(tmp_path):
     coding = code_wave(data.open_answers, instrument.coding_frame, simulate_seed=1)
     write_coding(coding, instrument.coding_frame, tmp_path / "c")
     assert _leaks([tmp_path / "v", tmp_path / "c"], needles) == []
+
+
+def test_coders_see_typed_names_only_with_no_pseudonymise(tmp_path):
+    """Coders' workbooks pseudonymise by default; ``--no-pseudonymise`` shows what was typed.
+
+    Either way the CSV outputs stay redacted, and a workbook written unpseudonymised reads
+    back (with the same option) without "text modified" warnings.
+    """
+    from openpyxl import load_workbook
+
+    from distretti_survey.pipeline import code_wave
+
+    wave = copy_demo_wave(tmp_path / "2011")
+    name = _plant(wave)[0][0]
+
+    def texts(path: Path) -> str:
+        book = load_workbook(path, read_only=True)
+        return " ".join(
+            str(v) for ws in book for row in ws.iter_rows(values_only=True) for v in row
+        )
+
+    hidden = code_wave(wave, out=tmp_path / "a", registry=REGISTRY)
+    workbook = tmp_path / "a" / "codifica_coder_b.xlsx"
+    assert name.upper() not in texts(workbook) and "[REFERENTE]" in texts(workbook)
+
+    shown = code_wave(wave, out=tmp_path / "b", registry=REGISTRY, pseudonymise=False)
+    workbook = tmp_path / "b" / "codifica_coder_b.xlsx"
+    assert name.upper() in texts(workbook)
+    for result in (hidden, shown):
+        segments = (result.out_dir / "segments.csv").read_text(encoding="utf-8")
+        assert name.upper() not in segments and name.split()[1] not in segments
+
+    back = code_wave(
+        wave, out=tmp_path / "c", registry=REGISTRY, coders=[workbook], pseudonymise=False
+    )
+    assert not [f for f in back.findings if "modificato" in f.message]
+    assert back.readings[0].n_rows > 0
+    # Read back without the option, the typed names do not match the redacted segments.
+    mixed = code_wave(wave, out=tmp_path / "d", registry=REGISTRY, coders=[workbook])
+    assert [f for f in mixed.findings if "modificato" in f.message]

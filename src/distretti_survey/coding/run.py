@@ -307,6 +307,7 @@ def write_coding(
     districts: list[str] | None = None,
     workbooks: bool = True,
     keep: Sequence[str | Path] = (),
+    display_text: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the coding tables (CSV), the counts, the analysis outputs and the workbooks.
 
@@ -320,6 +321,9 @@ def write_coding(
 
     ``keep`` lists input files (filled coder workbooks, the consensus) that must never be
     overwritten: an output that would land on one of them gets the suffix ``_nuovo``.
+    ``display_text`` (segment id -> text as typed) is what the coders' workbooks show instead
+    of the pseudonymised text (``code --no-pseudonymise``); every other output keeps the
+    redacted text.
     """
     from distretti_survey.coding.consensus import write_disagreements
     from distretti_survey.coding.workbooks import write_coder_workbook
@@ -359,6 +363,8 @@ def write_coding(
         )
     for coder, blind in (("coder_a", False), ("coder_b", True)):
         todo = result.to_code(coder)
+        if display_text:
+            todo = todo.assign(display_text=todo["segment_id"].map(display_text))
         if workbooks and len(todo):
             sugg = result.suggestions[result.suggestions["segment_id"].isin(todo["segment_id"])]
             path = target(f"codifica_{coder}.xlsx")

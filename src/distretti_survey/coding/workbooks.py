@@ -177,7 +177,8 @@ def _theme_sheet(wb, theme, segments, cells, info, frame, source, *, blind) -> N
     by_id = cells.set_index("segment_id") if len(cells) else cells
     for row, seg in enumerate(rows.itertuples(index=False), start=HEADER_ROWS + 1):
         values = [seg.segment_id, seg.fingerprint, seg.district_id, seg.wave, seg.question]
-        values.append(seg.text)
+        # ``display_text``: the segment as typed, for coders allowed to see personal data.
+        values.append(getattr(seg, "display_text", None) or seg.text)
         for key in shown:
             has = seg.segment_id in by_id.index
             value = by_id.at[seg.segment_id, key] if has else ""
@@ -420,7 +421,8 @@ class _Reader:
         where = {"question": seg["question"], "district": str(seg["district_id"])}
         if "text" in columns:
             text = values[columns["text"]]
-            if fingerprint(str(text or "")) != seg["fingerprint"]:
+            shown = seg.get("display_text")  # written unpseudonymised: the typed text
+            if fingerprint(str(text or "")) != seg["fingerprint"] and text != shown:
                 self.add(
                     sheet,
                     f"{column_letter(columns['text'])}{row}",

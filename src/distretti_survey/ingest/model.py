@@ -200,3 +200,6 @@ class IngestResult:
     accounting: Accounting
     wave: int | None = None
     synthetic: bool = False
+    unredacted: SurveyData | None = None
+    """The data before ``privacy`` redacted the open answers (set by ``pipeline.load_wave``):
+    in memory only, for ``code --no-pseudonymise``; never written anywhere."""
