@@ -193,7 +193,7 @@ def _write_html(prepared, analysis, specs, rendered, maps, tables, path: Path) -
         sections.append(
             Section(
                 THEME_TITLES[theme],
-                text="\n\n".join(f"{s.title}. {s.note}." for s in theme_specs),
+                text="\n\n".join(f"{s.title}. {s.note.rstrip('.')}." for s in theme_specs),
                 figures=[(rendered[s.stem]["png"], s.title) for s in theme_specs],
                 tables=[t for t in tables if t.name in _THEME_TABLES[theme]],
             )
