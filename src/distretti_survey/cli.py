@@ -284,8 +284,16 @@ def _add_template_parser(sub) -> None:
     template.add_argument("--out", required=True, help="cartella in cui scrivere i file")
     template.add_argument("--master", action="store_true", help="un'unica cartella master")
     template.add_argument("--district", action="append", help="solo questo distretto (ripetibile)")
-    template.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    _registry_option(template)
     template.set_defaults(func=_cmd_template)
+
+
+def _registry_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--registry",
+        default=None,
+        help="CSV del registro dei distretti (predefinito: del progetto)",
+    )
 
 
 def _reading_options(p: argparse.ArgumentParser) -> None:
@@ -298,7 +306,7 @@ def _reading_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="questionario (predefinito: questionnaire.xlsx accanto ai dati)",
     )
-    p.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    _registry_option(p)
 
 
 def _add_validate_parser(sub) -> None:
@@ -366,9 +374,11 @@ def _add_report_parser(sub) -> None:
     )
     report.add_argument("--jobs", type=int, default=1, help="processi per i grafici (1)")
     report.add_argument(
-        "--reference-date", default=None, help="data per i ritardi (predefinita: ultima intervista)"
+        "--reference-date",
+        default=None,
+        help="una sola data per i ritardi (predefinita: la data di ciascuna intervista)",
     )
-    report.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    _registry_option(report)
     report.set_defaults(func=_cmd_report)
 
 
@@ -389,7 +399,7 @@ def _add_compare_parser(sub) -> None:
         "comando code)",
     )
     comp.add_argument("--jobs", type=int, default=1, help="processi per i grafici (1)")
-    comp.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    _registry_option(comp)
     comp.add_argument(
         "--allow-unreviewed",
         action="store_true",
@@ -412,7 +422,7 @@ def _add_new_wave_parser(sub) -> None:
     nw.add_argument(
         "--out", default=None, help="cartella della nuova ondata (predefinita: data/raw/<anno>)"
     )
-    nw.add_argument("--registry", default=None, help="CSV del registro dei distretti")
+    _registry_option(nw)
     nw.set_defaults(func=_cmd_new_wave)
 
 
