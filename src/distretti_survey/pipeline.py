@@ -436,12 +436,23 @@ def report_wave(
     Returns the report's result (``report.build.ReportResult``) with the prepared wave.
     """
     from distretti_survey.report.build import build_report
+    from distretti_survey.report.figures import start_workers
 
-    prepared = prepare_wave(path, decisions=decisions, registry=registry)
-    out_dir = Path(out) if out else prepared.paths.reports(prepared.instrument.wave)
-    return build_report(
-        prepared, out_dir, jobs=jobs, reference_date=reference_date, progress=progress
-    )
+    pool = start_workers(jobs)  # spawn workers warm up while the wave is read and coded
+    try:
+        prepared = prepare_wave(path, decisions=decisions, registry=registry)
+        out_dir = Path(out) if out else prepared.paths.reports(prepared.instrument.wave)
+        return build_report(
+            prepared,
+            out_dir,
+            jobs=jobs,
+            reference_date=reference_date,
+            progress=progress,
+            pool=pool,
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 # --- compare -----------------------------------------------------------------------------------

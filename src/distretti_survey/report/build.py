@@ -39,6 +39,7 @@ def build_report(
     jobs: int = 1,
     reference_date: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    pool: Any = None,
 ) -> ReportResult:
     """Render and write the talk of one prepared wave under ``out_dir``.
 
@@ -48,22 +49,32 @@ def build_report(
     and the HTML take the same bytes that are written to ``figure/``.
     """
     from distretti_survey.outputs.tables import write_tables_xlsx
-    from distretti_survey.report.figures import write_figures
+    from distretti_survey.report.figures import start_workers, write_figures
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    analysis = _analyse(prepared, reference_date)
+    # Workers import matplotlib while the indicators are computed (or, given a ``pool`` started
+    # by ``pipeline.report_wave``, while the wave is read and coded).
+    own = pool is None
+    pool = start_workers(jobs) if own else pool
+    try:
+        analysis = _analyse(prepared, reference_date)
+        specs = figure_specs(analysis)
+        maps = _maps(prepared, analysis, pool)
+        rendered = render_figures(
+            specs,
+            wave=analysis.wave,
+            synthetic=analysis.synthetic,
+            jobs=jobs,
+            progress=_counting(progress, len(specs)),
+            source=analysis.names.source_line(analysis.wave),
+            pool=pool,
+        )
+        maps = maps.result() if hasattr(maps, "result") else maps
+    finally:
+        if own and pool is not None:
+            pool.shutdown()
     indicators_csv = write_indicator_csv(analysis.table, out / "indicatori.csv")
-    specs = figure_specs(analysis)
-    rendered = render_figures(
-        specs,
-        wave=analysis.wave,
-        synthetic=analysis.synthetic,
-        jobs=jobs,
-        progress=_counting(progress, len(specs)),
-        source=analysis.names.source_line(analysis.wave),
-    )
-    maps = _maps(prepared, analysis)
     files = write_figures({**rendered, **{stem: m[1] for stem, m in maps.items()}}, out / "figure")
     tables = wave_tables(analysis, prepared.coding.agreement)
     xlsx = write_tables_xlsx(tables, out / "tabelle.xlsx", synthetic=analysis.synthetic)
@@ -111,11 +122,28 @@ MAP_TITLES = {
 }
 
 
-def _maps(prepared: Any, analysis: WaveAnalysis) -> dict[str, tuple[str, dict[str, bytes]]]:
-    """Return the maps of the wave (stem -> title, PNG/SVG bytes); none without a registry."""
+def _maps(prepared: Any, analysis: WaveAnalysis, pool: Any = None):
+    """Return the maps of the wave (stem -> title, PNG/SVG bytes); none without a registry.
+
+    With a worker ``pool`` the maps are drawn there, beside the charts; the call then returns
+    a future (``.result()`` gives the maps).
+    """
     registry = getattr(prepared, "registry", None)
     if registry is None:
         return {}
+    args = (
+        registry,
+        analysis.wave,
+        analysis.indicators["completion_by_district"],
+        analysis.synthetic,
+        analysis.labels["district"],
+        analysis.names.source_line(analysis.wave),
+    )
+    return pool.submit(render_maps, *args) if pool is not None else render_maps(*args)
+
+
+def render_maps(registry, wave, completion, synthetic, names, source):
+    """Draw the district map and the completion choropleth; stem -> (title, format -> bytes)."""
     import matplotlib.pyplot as plt
 
     from distretti_survey.outputs.chart_style import figure_bytes
@@ -123,12 +151,7 @@ def _maps(prepared: Any, analysis: WaveAnalysis) -> dict[str, tuple[str, dict[st
     from distretti_survey.report.figures import FORMATS
 
     figures = map_figures(
-        registry,
-        analysis.wave,
-        analysis.indicators["completion_by_district"],
-        synthetic=analysis.synthetic,
-        names=analysis.labels["district"],
-        source=analysis.names.source_line(analysis.wave),
+        registry, wave, completion, synthetic=synthetic, names=names, source=source
     )
     out = {}
     for stem, fig in figures.items():

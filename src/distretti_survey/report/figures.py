@@ -254,6 +254,31 @@ def render_figure(
     return rendered
 
 
+def _warm_up() -> None:
+    """Import the plotting stack in a worker, so it is ready when the figures arrive."""
+    import matplotlib.pyplot  # noqa: F401
+
+    from distretti_survey.outputs import charts, comparison_charts  # noqa: F401
+
+
+def start_workers(jobs: int):
+    """Start ``jobs`` worker processes now (None for one job), warming them up meanwhile.
+
+    Workers start with "spawn", the same on Linux, macOS and Windows (fork is unsafe on macOS
+    and absent on Windows); each has to import matplotlib first, so the report starts them
+    before it computes the indicators, and the two overlap. Shut the pool down when done.
+    """
+    if jobs <= 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(jobs):
+        pool.submit(_warm_up)
+    return pool
+
+
 def render_figures(
     specs: Sequence[FigureSpec],
     *,
@@ -262,26 +287,25 @@ def render_figures(
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
     source: str | None = None,
+    pool=None,
 ) -> dict[str, Rendered]:
-    """Render every figure in memory, with ``jobs`` processes; return stem -> bytes, in order.
+    """Render every figure in memory, in ``pool`` or ``jobs`` processes; stem -> bytes, in order.
 
     ``source`` is the source line under every figure (from the questionnaire's settings).
     Nothing is written: ``write_figures`` does that, and the deck and HTML take the bytes.
     """
+    own = pool is None and jobs > 1
+    pool = start_workers(jobs) if own else pool
     done: dict[str, Rendered] = {}
-    if jobs <= 1:
-        for spec in specs:
-            done[spec.stem] = render_figure(spec, wave, synthetic, source)
-            if progress:
-                progress(spec.stem)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+    try:
+        if pool is None:
+            for spec in specs:
+                done[spec.stem] = render_figure(spec, wave, synthetic, source)
+                if progress:
+                    progress(spec.stem)
+        else:
+            from concurrent.futures import as_completed
 
-        # "spawn" works the same on Linux, macOS and Windows (fork is unsafe on macOS and absent
-        # on Windows); each worker imports matplotlib once, then draws several figures.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
             futures = {
                 pool.submit(render_figure, spec, wave, synthetic, source): spec.stem
                 for spec in specs
@@ -290,6 +314,9 @@ def render_figures(
                 done[futures[future]] = future.result()
                 if progress:
                     progress(futures[future])
+    finally:
+        if own:
+            pool.shutdown()
     return {spec.stem: done[spec.stem] for spec in specs}
 
 
