@@ -56,6 +56,8 @@ class QuotesSlide:
 
     title: str
     quotes: Sequence[tuple[str, str]]
+    note: str = ""
+    """A line under the quotes, e.g. what their codes rest on (reviewed, unreviewed...)."""
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,8 @@ def _add_quotes(prs: Any, spec: QuotesSlide) -> None:
             slide, (0.9, 1.5 + position * slot, 11.5, slot - 0.15), f"«{text}»", size, italic=True
         )
         _add_paragraph(shape.text_frame, f"— {attribution}", 16, color=_GREY, align="right")
+    if spec.note:
+        _text_box(slide, (0.6, 6.85, 12.13, 0.4), spec.note, 12, color=_GREY)
 
 
 def _add_section(prs: Any, spec: SectionSlide) -> None:

@@ -198,7 +198,13 @@ def _write_deck(prepared, analysis, specs, rendered, maps, path: Path) -> Path:
         slides += [_chart_slide(s, rendered[s.stem]["png"], source) for s in theme_specs]
         quotes = narrative.quotes(analysis, theme, frame)
         if quotes:
-            slides.append(QuotesSlide(f"Nelle parole dei referenti: {THEME_TITLES[theme]}", quotes))
+            slides.append(
+                QuotesSlide(
+                    f"Nelle parole dei referenti: {THEME_TITLES[theme]}",
+                    quotes,
+                    note=f"Citazioni scelte per codice. {narrative.coding_note(analysis)}",
+                )
+            )
     title, subtitle = narrative.title_and_subtitle(analysis)
     return build_deck(slides, path, title=title, subtitle=subtitle, synthetic=analysis.synthetic)
 
