@@ -44,6 +44,7 @@ def is_blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_ref(row: int, col: int) -> str:
     """Return the Excel reference of a 0-based (row, column) pair, e.g. ``(1, 2) -> 'C2'``."""
     return f"{column_letter(col)}{row + 1}"
