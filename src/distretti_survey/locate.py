@@ -42,13 +42,18 @@ class WavePaths:
 
 
 def find_project(*starts: Path) -> Path | None:
-    """Return the nearest folder at or above each start (then the cwd) holding the registry."""
+    """Return the nearest folder at or above each start (then the cwd) holding the registry.
+
+    The search is the registry's own (``registry.find_reference_dir``), tried from each start.
+    """
+    from distretti_survey.registry import find_reference_dir
+
     for start in (*starts, Path.cwd()):
         here = Path(start).resolve()
-        here = here if here.is_dir() else here.parent
-        for folder in (here, *here.parents):
-            if folder.joinpath(*REGISTRY_PARTS).is_file():
-                return folder
+        try:
+            return find_reference_dir(here if here.is_dir() else here.parent).parents[1]
+        except InputError:
+            continue
     return None
 
 

@@ -31,10 +31,6 @@ from distretti_survey.locate import WavePaths, find_decisions, find_registry, fi
 Progress = Callable[[str, int, int], None]
 """Called with (what was done, how many done, how many in all)."""
 
-CODING_REVIEWED = "reviewed"
-CODING_UNREVIEWED = "unreviewed"
-CODING_SIMULATED = "simulated"
-
 
 def _load(
     path: str | Path,
@@ -347,7 +343,8 @@ class PreparedWave:
     inputs: tuple[Path, ...]
     decisions: Path | None
     """The coders' decisions used, or None: the codes are then unreviewed rule suggestions."""
-    coding_status: str
+    simulated_coders: bool
+    """The decisions come from a ``code --simulate`` run (demo data only)."""
     registry: Any = None
     """The district registry (maps draw its comuni)."""
 
@@ -387,14 +384,14 @@ def prepare_wave(
     # The accounting's file names are escaped for display; the manifest hashes the real files.
     files, _, _ = list_inputs(paths.data)
     inputs = [paths.questionnaire, Path(reg.path), *(f.path for f in files)]
-    status = CODING_UNREVIEWED
+    simulated = False
     if found:
         inputs.append(found)
         agreement = found.with_name("agreement.csv")
         if agreement.is_file():
             coding = dataclasses.replace(coding, agreement=pd.read_csv(agreement))
             inputs.append(agreement)
-        status = CODING_SIMULATED if _counts_simulated(found) else CODING_REVIEWED
+        simulated = _counts_simulated(found)
     return PreparedWave(
         paths,
         instrument,
@@ -403,7 +400,7 @@ def prepare_wave(
         reg.districts(instrument.wave),
         tuple(inputs),
         found,
-        status,
+        simulated,
         reg,
     )
 
@@ -436,10 +433,9 @@ def report_wave(
     Returns the report's result (``report.build.ReportResult``) with the prepared wave.
     """
     from distretti_survey.report.build import build_report
-    from distretti_survey.report.figures import start_workers
+    from distretti_survey.report.figures import figure_workers
 
-    pool = start_workers(jobs)  # spawn workers warm up while the wave is read and coded
-    try:
+    with figure_workers(jobs) as pool:  # spawn workers warm up while the wave is read and coded
         prepared = prepare_wave(path, decisions=decisions, registry=registry)
         out_dir = Path(out) if out else prepared.paths.reports(prepared.instrument.wave)
         return build_report(
@@ -450,9 +446,6 @@ def report_wave(
             progress=progress,
             pool=pool,
         )
-    finally:
-        if pool is not None:
-            pool.shutdown()
 
 
 # --- compare -----------------------------------------------------------------------------------

@@ -30,8 +30,7 @@ from distretti_survey.coding.decisions import (
 )
 from distretti_survey.coding.suggest import Suggester, split_segments
 from distretti_survey.findings import Findings
-
-DECISIONS_FILE = "decisions.csv"
+from distretti_survey.locate import DECISIONS_FILE
 
 
 @dataclass(frozen=True)

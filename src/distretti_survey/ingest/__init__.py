@@ -95,8 +95,8 @@ def _open(file, name: str):
     return open_book(file.path, name, file.root)
 
 
-def _read_file(book, spec: Any, findings: Findings, lost: list) -> list:
-    """Read one opened file into raw interviews; return [] (with an error) if not recognised."""
+def _read_file(book, spec: Any, findings: Findings, lost: list) -> list | None:
+    """Read one opened file into raw interviews; None when it is no known kind of file."""
     from distretti_survey.ingest.exports import csv_finding
     from distretti_survey.ingest.wide import is_wide_book, read_wide_book
     from distretti_survey.ingest.workbook import is_district_book, read_district_book
@@ -113,7 +113,7 @@ def _read_file(book, spec: Any, findings: Findings, lost: list) -> list:
         findings.extend(found)
         lost.extend(gone)
         return raws
-    return []
+    return None
 
 
 def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
@@ -151,7 +151,7 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
             findings.add(unexpected)
             failed.append((name, unexpected.message))
             continue
-        if not more and not _known_structure(book, spec):
+        if more is None:
             reason = "nessun foglio riconosciuto (né modello per distretto, né master, né export)"
             failed.append((name, reason))
             rows = [(s, content_rows(r)) for s, r in book.sheets.items()]
@@ -167,6 +167,7 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
                     "o un export con la colonna district_id.",
                 )
             )
+            continue
         raws.extend(more)
     # A row with only the pre-filled district is a district not interviewed, not an interview.
     blank = [_blank_row(raw) for raw in raws if raw.is_empty()]
@@ -194,13 +195,6 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
         rows_not_read=tuple(r for r in lost if r.what not in spec.repeats),
     )
     return IngestResult(data, findings, accounting, wave=spec.wave, synthetic=spec.synthetic)
-
-
-def _known_structure(book, spec: Any) -> bool:
-    from distretti_survey.ingest.wide import is_wide_book
-    from distretti_survey.ingest.workbook import is_district_book
-
-    return (not book.is_csv and is_district_book(book)) or is_wide_book(book, spec)
 
 
 def _districts(

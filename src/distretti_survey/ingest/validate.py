@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from distretti_survey.findings import Finding
-from distretti_survey.ingest.expr import ExprError, compile_expression
 from distretti_survey.ingest.model import KEYS, SurveyData
 from distretti_survey.ingest.plausible import implausible_date
 from distretti_survey.ingest.records import RawCell, RawInterview
@@ -42,6 +41,7 @@ from distretti_survey.ingest.values import (
     resolve_choice,
     text_value,
 )
+from distretti_survey.xpath import ExprError, compile_expression
 
 _DATE_KINDS = {
     "text": "testo",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,31 +50,26 @@ def build_report(
     and the HTML take the same bytes that are written to ``figure/``.
     """
     from distretti_survey.outputs.tables import write_tables_xlsx
-    from distretti_survey.report.figures import start_workers, write_figures
+    from distretti_survey.report.figures import figure_workers, write_figures
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # Workers import matplotlib while the indicators are computed (or, given a ``pool`` started
     # by ``pipeline.report_wave``, while the wave is read and coded).
-    own = pool is None
-    pool = start_workers(jobs) if own else pool
-    try:
+    with nullcontext(pool) if pool is not None else figure_workers(jobs) as workers:
         analysis = _analyse(prepared, reference_date)
         specs = figure_specs(analysis)
-        maps = _maps(prepared, analysis, pool)
+        map_args = _map_args(prepared, analysis)
+        map_job = workers.submit(render_maps, *map_args) if workers and map_args else None
         rendered = render_figures(
             specs,
             wave=analysis.wave,
             synthetic=analysis.synthetic,
-            jobs=jobs,
+            pool=workers,
             progress=_counting(progress, len(specs)),
             source=analysis.names.source_line(analysis.wave),
-            pool=pool,
         )
-        maps = maps.result() if hasattr(maps, "result") else maps
-    finally:
-        if own and pool is not None:
-            pool.shutdown()
+        maps = map_job.result() if map_job else render_maps(*map_args) if map_args else {}
     indicators_csv = write_indicator_csv(analysis.table, out / "indicatori.csv")
     files = write_figures({**rendered, **{stem: m[1] for stem, m in maps.items()}}, out / "figure")
     tables = wave_tables(analysis, prepared.coding.agreement)
@@ -98,7 +94,7 @@ def _analyse(prepared: Any, reference_date: str | None) -> WaveAnalysis:
         coding=coding_status(
             coding.final,
             coding.agreement,
-            simulated=getattr(prepared, "coding_status", "") == "simulated",
+            simulated=getattr(prepared, "simulated_coders", False),
         ),
     )
 
@@ -122,16 +118,12 @@ MAP_TITLES = {
 }
 
 
-def _maps(prepared: Any, analysis: WaveAnalysis, pool: Any = None):
-    """Return the maps of the wave (stem -> title, PNG/SVG bytes); none without a registry.
-
-    With a worker ``pool`` the maps are drawn there, beside the charts; the call then returns
-    a future (``.result()`` gives the maps).
-    """
+def _map_args(prepared: Any, analysis: WaveAnalysis) -> tuple | None:
+    """Return what ``render_maps`` needs for the wave, or None without a registry."""
     registry = getattr(prepared, "registry", None)
     if registry is None:
-        return {}
-    args = (
+        return None
+    return (
         registry,
         analysis.wave,
         analysis.indicators["completion_by_district"],
@@ -139,7 +131,6 @@ def _maps(prepared: Any, analysis: WaveAnalysis, pool: Any = None):
         analysis.labels["district"],
         analysis.names.source_line(analysis.wave),
     )
-    return pool.submit(render_maps, *args) if pool is not None else render_maps(*args)
 
 
 def render_maps(registry, wave, completion, synthetic, names, source):

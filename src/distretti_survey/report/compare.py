@@ -176,7 +176,7 @@ def _coding_of(prepared: list[Any], coding: dict[int, CodingStatus] | None) -> d
     for p in prepared:
         if p.instrument.wave not in out:
             # ``pipeline.prepare_wave`` says whether the decisions it found were simulated.
-            simulated = getattr(p, "coding_status", "") == "simulated" or p.coding.simulated
+            simulated = getattr(p, "simulated_coders", False) or p.coding.simulated
             out[p.instrument.wave] = coding_status(
                 p.coding.final, p.coding.agreement, simulated=simulated
             )

@@ -11,7 +11,12 @@ import pandas as pd
 from distretti_survey import __version__
 from distretti_survey.outputs.tables import Table
 from distretti_survey.report.compare import ALL, GROUP_LABELS, INDICATOR_LABELS, PANEL, Comparison
-from distretti_survey.report.figures import FigureSpec, render_figures, write_figures
+from distretti_survey.report.figures import (
+    FigureSpec,
+    figure_workers,
+    render_figures,
+    write_figures,
+)
 from distretti_survey.report.names import survey_names
 from distretti_survey.report.narrative import pct, pp
 
@@ -257,13 +262,11 @@ def write_comparison(
     labels = comparison_labels(prepared)
     specs = comparison_specs(comparison, labels)
     names = survey_names(prepared[-1].instrument)
-    rendered = render_figures(
-        specs,
-        wave=" e ".join(map(str, comparison.waves)),
-        synthetic=synthetic,
-        jobs=jobs,
-        source=names.source_line(" e ".join(map(str, comparison.waves))),
-    )
+    waves = " e ".join(map(str, comparison.waves))
+    with figure_workers(jobs) as pool:
+        rendered = render_figures(
+            specs, wave=waves, synthetic=synthetic, pool=pool, source=names.source_line(waves)
+        )
     figures = write_figures(rendered, out / "figure")
     tables = comparison_tables(comparison, labels)
     xlsx = write_tables_xlsx(tables, out / "confronto.xlsx", synthetic=synthetic)

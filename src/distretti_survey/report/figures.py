@@ -7,7 +7,8 @@ returns the files in a fixed order, so ``--jobs`` never changes the outputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,22 +262,27 @@ def _warm_up() -> None:
     from distretti_survey.outputs import charts, comparison_charts  # noqa: F401
 
 
-def start_workers(jobs: int):
-    """Start ``jobs`` worker processes now (None for one job), warming them up meanwhile.
+@contextmanager
+def figure_workers(jobs: int) -> Iterator[Any]:
+    """Start ``jobs`` worker processes (None for one job), warmed up, and shut them down after.
 
     Workers start with "spawn", the same on Linux, macOS and Windows (fork is unsafe on macOS
-    and absent on Windows); each has to import matplotlib first, so the report starts them
-    before it computes the indicators, and the two overlap. Shut the pool down when done.
+    and absent on Windows); each imports matplotlib first, so callers start them before other
+    work (reading the wave, computing the indicators) and the two overlap.
     """
     if jobs <= 1:
-        return None
+        yield None
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-    for _ in range(jobs):
-        pool.submit(_warm_up)
-    return pool
+    try:
+        for _ in range(jobs):
+            pool.submit(_warm_up)
+        yield pool
+    finally:
+        pool.shutdown()
 
 
 def render_figures(
@@ -284,39 +290,31 @@ def render_figures(
     *,
     wave: int | str,
     synthetic: bool,
-    jobs: int = 1,
+    pool: Any = None,
     progress: Callable[[str], None] | None = None,
     source: str | None = None,
-    pool=None,
 ) -> dict[str, Rendered]:
-    """Render every figure in memory, in ``pool`` or ``jobs`` processes; stem -> bytes, in order.
+    """Render every figure in memory, in ``pool`` (``figure_workers``) or here; stem -> bytes.
 
     ``source`` is the source line under every figure (from the questionnaire's settings).
     Nothing is written: ``write_figures`` does that, and the deck and HTML take the bytes.
     """
-    own = pool is None and jobs > 1
-    pool = start_workers(jobs) if own else pool
     done: dict[str, Rendered] = {}
-    try:
-        if pool is None:
-            for spec in specs:
-                done[spec.stem] = render_figure(spec, wave, synthetic, source)
-                if progress:
-                    progress(spec.stem)
-        else:
-            from concurrent.futures import as_completed
+    if pool is None:
+        for spec in specs:
+            done[spec.stem] = render_figure(spec, wave, synthetic, source)
+            if progress:
+                progress(spec.stem)
+    else:
+        from concurrent.futures import as_completed
 
-            futures = {
-                pool.submit(render_figure, spec, wave, synthetic, source): spec.stem
-                for spec in specs
-            }
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
-                if progress:
-                    progress(futures[future])
-    finally:
-        if own:
-            pool.shutdown()
+        futures = {
+            pool.submit(render_figure, spec, wave, synthetic, source): spec.stem for spec in specs
+        }
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            if progress:
+                progress(futures[future])
     return {spec.stem: done[spec.stem] for spec in specs}
 
 
