@@ -64,6 +64,15 @@ def _print_ingest(ingest) -> None:
     )
     for rejection in acc.rejected:
         print(f"  scartata {rejection.source} ({rejection.district_id}): {rejection.reason}")
+    for name, rows in acc.repeats.items():
+        print(
+            f"Righe di «{name}»: lette {rows.read} = accettate {rows.accepted} + scartate "
+            f"{rows.rejected_count}."
+        )
+    if acc.rows_not_read:
+        print(
+            f"Righe non lette: {len(acc.rows_not_read)} gruppi (file, foglio, righe in findings)."
+        )
     if acc.blank_rows:
         print(f"Righe o file senza risposte (non sono interviste): {len(acc.blank_rows)}.")
         for blank in acc.blank_rows:

@@ -87,3 +87,17 @@ def test_template_writes_one_workbook_per_district(repo_root, tmp_path):
     result = run("template", "data/raw/demo/2012", "--out", str(tmp_path), cwd=repo_root)
     assert result.returncode == 0, result.stderr
     assert len(list(tmp_path.glob("D*_2012.xlsx"))) == 19
+
+
+def test_validate_prints_the_repeat_rows_accounting(repo_root, tmp_path):
+    import json
+
+    result = run("validate", "data/raw/demo/messy", "--out", str(tmp_path), cwd=repo_root)
+    counts = json.loads((tmp_path / "accounting.json").read_text(encoding="utf-8"))["repeats"]
+    for name, c in counts.items():
+        line = (
+            f"Righe di «{name}»: lette {c['read']} = accettate {c['accepted']} + "
+            f"scartate {c['rejected']}."
+        )
+        assert line in result.stdout
+    assert sum(c["read"] for c in counts.values()) > 0
