@@ -17,7 +17,7 @@ from distretti_survey import __version__
 from distretti_survey.report import narrative
 from distretti_survey.report.analysis import THEME_TITLES, WaveAnalysis, analyse_wave
 from distretti_survey.report.coding_status import coding_status
-from distretti_survey.report.figures import FigureSpec, figure_specs, render_figures
+from distretti_survey.report.figures import FigureSpec, deck_slide, figure_specs, render_figures
 from distretti_survey.report.indicator_table import write_indicator_csv
 from distretti_survey.report.wave_tables import wave_tables
 
@@ -158,17 +158,6 @@ def _theme_specs(specs: list[FigureSpec]) -> dict[str, list[FigureSpec]]:
     return by_theme
 
 
-def _chart_slide(spec: FigureSpec, png: bytes, source: str):
-    """Return the deck slide of a figure: a native (editable) chart where one exists."""
-    from distretti_survey.outputs.deck import ChartSlide
-    from distretti_survey.outputs.deck_charts import native_twin
-
-    note = f"{source}. {spec.note}"
-    native = native_twin(spec.chart, spec.data, title=spec.title, source_note=note,
-                         kwargs=spec.kwargs)  # fmt: skip
-    return native or ChartSlide(spec.title, png, note, full_bleed=True)
-
-
 def _write_deck(prepared, analysis, specs, rendered, maps, path: Path) -> Path:
     from distretti_survey.outputs.deck import (
         ChartSlide,
@@ -186,7 +175,9 @@ def _write_deck(prepared, analysis, specs, rendered, maps, path: Path) -> Path:
     slides += [ChartSlide(title, m["png"], source, full_bleed=True) for title, m in maps.values()]
     for theme, theme_specs in _theme_specs(specs).items():
         slides.append(SectionSlide(THEME_TITLES[theme], f"Ondata {analysis.wave}"))
-        slides += [_chart_slide(s, rendered[s.stem]["png"], source) for s in theme_specs]
+        slides += [
+            deck_slide(s, rendered[s.stem]["png"], f"{source}. {s.note}") for s in theme_specs
+        ]
         quotes = narrative.quotes(analysis, theme, frame)
         if quotes:
             slides.append(

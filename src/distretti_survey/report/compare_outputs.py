@@ -13,6 +13,7 @@ from distretti_survey.outputs.tables import Table
 from distretti_survey.report.compare import ALL, GROUP_LABELS, INDICATOR_LABELS, PANEL, Comparison
 from distretti_survey.report.figures import (
     FigureSpec,
+    deck_slide,
     figure_workers,
     render_figures,
     write_figures,
@@ -238,16 +239,6 @@ def comparison_method_note(comparison: Comparison) -> list[str]:
     ]
 
 
-def _chart_slide(spec: FigureSpec, png: bytes):
-    """Return the deck slide of a comparison chart: native (editable) where one exists."""
-    from distretti_survey.outputs.deck import ChartSlide
-    from distretti_survey.outputs.deck_charts import native_twin
-
-    native = native_twin(spec.chart, spec.data, title=spec.title, source_note=spec.note,
-                         kwargs=spec.kwargs)  # fmt: skip
-    return native or ChartSlide(spec.title, png, spec.note, full_bleed=True)
-
-
 def write_comparison(
     comparison: Comparison, prepared: list[Any], out_dir: str | Path, *, jobs: int = 1
 ) -> list[Path]:
@@ -278,7 +269,7 @@ def write_comparison(
         SectionSlide("Confronto tra le ondate", f"{first} e {last}"),
         KeyFiguresSlide(f"Dal {first} al {last}", key),
     ]
-    slides += [_chart_slide(s, rendered[s.stem]["png"]) for s in specs]
+    slides += [deck_slide(s, rendered[s.stem]["png"], s.note) for s in specs]
     deck = build_deck(
         slides,
         out / "confronto.pptx",

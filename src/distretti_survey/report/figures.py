@@ -318,6 +318,17 @@ def render_figures(
     return {spec.stem: done[spec.stem] for spec in specs}
 
 
+def deck_slide(spec: FigureSpec, png: bytes, note: str):
+    """Return the deck slide of a figure: a native (editable) chart where one exists, else the
+    rendered picture, with ``note`` (source and base) under it."""
+    from distretti_survey.outputs.deck import ChartSlide
+    from distretti_survey.outputs.deck_charts import native_twin
+
+    native = native_twin(spec.chart, spec.data, title=spec.title, source_note=note,
+                         kwargs=spec.kwargs)  # fmt: skip
+    return native or ChartSlide(spec.title, png, note, full_bleed=True)
+
+
 def write_figures(rendered: dict[str, Rendered], out_dir: Path) -> dict[str, list[Path]]:
     """Write rendered figures as ``<out_dir>/<stem>.<format>``; return stem -> paths."""
     from distretti_survey.stable import write_atomic
