@@ -315,3 +315,78 @@ def test_segment_originals_for_coders_without_pseudonyms():
     assert set(originals) == set(segments["segment_id"])
     assert "Ugo Neri" in " ".join(originals.values())
     assert "Ugo Neri" not in " ".join(segments["text"])
+
+
+# ----------------------------------------------------------------------------- zip scan
+
+
+def test_near_area_is_inside_every_cap():
+    # The scan skips collecting references when every cell lies within ZZ999: that area must
+    # pass the caps, or the shortcut would let through what the full count refuses.
+    from distretti_survey.ingest import limits
+    from distretti_survey.ingest.zipscan import NEAR_AREA
+
+    rows, cols = NEAR_AREA
+    assert cols == 26 + 26 * 26  # ZZ
+    assert rows <= limits.MAX_ROWS and cols <= limits.MAX_COLS
+    assert rows * cols <= limits.MAX_SHEET_CELLS
+
+
+@pytest.mark.parametrize(
+    ("rows_xml", "refused"),
+    [
+        (b'<row r="1"><c r="ZZ999"><v>1</v></c></row>', False),
+        (b'<row r="1"><c r="AAA1"><v>1</v></c></row>', False),  # past ZZ999: counted, allowed
+        (b'<row r="1"><c r="A150000"><v>1</v></c></row>', False),
+        (b'<row r="1"><c r="A1"><v>1</v></c><c r="BXY3000"><v>2</v></c></row>', True),
+        (b'<row r="1"><c r="A1"><v>1</v></c><c r="A250000"><v>2</v></c></row>', True),
+        (b'<row r="250000"><c><v>1</v></c></row>', True),  # the row gives the position
+    ],
+)
+def test_cells_past_zz999_are_counted_exactly(tmp_path, rows_xml, refused):
+    from corpus import sheet, xlsx_bytes
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(xlsx_bytes(sheet(rows_xml)))
+    if refused:
+        with pytest.raises(BookError, match="righe"):
+            open_book(path, "x.xlsx")
+    else:
+        rows = open_book(path, "x.xlsx").sheets["interviste"]
+        assert sum(1 for row in rows for value in row if value == 1) == 1
+
+
+def test_prefixed_elements_are_scanned_like_plain_ones(tmp_path):
+    # calamine reads <x:c r="..."> as a cell: the far one must be found all the same.
+    from corpus import xlsx_bytes
+
+    def prefixed(ref: bytes) -> bytes:
+        return (
+            b'<?xml version="1.0"?>\n<x:worksheet xmlns:x="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v>'
+            b'</x:c><x:c r="' + ref + b'"><x:f>A1+1</x:f></x:c></x:row></x:sheetData>'
+            b"</x:worksheet>"
+        )
+
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(xlsx_bytes(prefixed(b"XFD1048576")))
+    with pytest.raises(BookError, match="colonne"):
+        open_book(path, "x.xlsx")
+    path.write_bytes(xlsx_bytes(prefixed(b"B1")))
+    book = open_book(path, "x.xlsx")
+    assert book.formulas["interviste"] == {"B1": ("=A1+1", False)}
+
+
+def test_a_lying_member_that_calamine_reads_is_caught(tmp_path):
+    # styles.xml is not scanned, only bounded: a small compressed size bounds it without
+    # inflating (deflate expands at most 1032 times); a large one is inflated and checked
+    # (zipfile stops at the declared size, and its checksum then fails).
+    from corpus import patch_sizes, sheet, xlsx_bytes
+
+    rng = __import__("random").Random(3)
+    styles = b"<styleSheet>" + rng.randbytes(1_500_000).hex().encode() + b"</styleSheet>"
+    data = xlsx_bytes(sheet(b""), extra={"xl/styles.xml": styles})
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(patch_sizes(data, "xl/styles.xml", declared=1_000))
+    with pytest.raises(BookError, match="archivio zip"):
+        open_book(path, "x.xlsx")

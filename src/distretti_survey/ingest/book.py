@@ -80,7 +80,7 @@ def _scan(data: bytes):
     check_member_count(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return scan_zip(zf)
+            return scan_zip(zf, data)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise BookError(f"archivio zip danneggiato ({exc})") from exc
     except (OSError, ValueError, RuntimeError, zlib.error) as exc:

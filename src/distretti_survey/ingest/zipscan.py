@@ -22,6 +22,7 @@ import html
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from xml.parsers import expat
@@ -42,8 +43,22 @@ _CELL_REFS = re.compile(rb'<c\b[^>]*?\sr\s*=\s*["\']([A-Z]{1,3})(\d{1,9})["\']')
 _CELL_WITH_R = re.compile(rb"<c\b[^>]*?\sr\s*=")
 _ANY_CELL = re.compile(rb'<c(?=[\s>/])(?: r="([A-Z]{1,3})\d)?')
 _CELL_ROWS = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,9})"')
+# A sheet whose every cell and row is written ``<c r="A1"``, ``<row r="1"`` and lies within
+# ZZ999 cannot pass the caps (702 x 999 cells); these find the first one that does not.
+_CELL_NOT_REF_FIRST = re.compile(rb'<c(?=[\s>/])(?! r="[A-Z])')
+_ROW_NOT_REF_FIRST = re.compile(rb'<row(?! r="\d)[\s>/]')
+_FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}\d{4})')
+_FAR_ROW = re.compile(rb'<row r="\d{4}')
+NEAR_AREA = (999, 702)  # rows, columns: ZZ999
+# A sheet may name its elements with a prefix (``<x:c r="A1">``, as the OpenXML SDK writes):
+# calamine reads them all the same, so the scan drops the prefixes first.
+_PREFIXED = re.compile(rb":(?:c|row)[\s>/]")
+_ELEMENT_PREFIX = re.compile(rb"<(/?)[A-Za-z_][\w.-]*:")
 _ANY_ROW = re.compile(rb'<row(?: r="(\d{1,9})")?[\s>/]')
 _V_60 = re.compile(rb"<v>60(?:\.\d+)?</v>")
+#: a formula element (``<f>``, ``<f t="shared" .../>``), not ``<firstHeader>`` of the page setup
+_F_TAG = re.compile(rb"<f[\s>/]")
+_T_ERROR = re.compile(rb't="e"')
 _ROW_REFS = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\'](\d{1,9})["\']')
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 #: Excel writes a control character in a string as ``_x000B_``.
@@ -51,6 +66,12 @@ _CONTROL = re.compile(rb"_x00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F])_")
 _SERIAL_60 = re.compile(rb"^60(?:\.\d+)?$")
 _CARRY_MAX = 8 * limits.MIB
 _SMALL_MAX = 4 * limits.MIB
+_WHOLE_MAX = 16 * limits.MIB
+#: The most a member can expand, by compression method: a deflate stream at most 1032 times
+#: (a 258-byte match costs at least 2 bits); other methods are inflated to be counted.
+_INFLATE = {zipfile.ZIP_STORED: 1, zipfile.ZIP_DEFLATED: 1032}
+#: Fields of ``zipfile.structFileHeader`` (a member's local header): name and extra lengths.
+_NAME_LENGTH, _EXTRA_LENGTH = 10, 11
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 
 
@@ -88,36 +109,47 @@ def check_member_count(data: bytes) -> None:
         raise BookError(f"l'archivio contiene troppi elementi ({count})")
 
 
-def scan_zip(zf: zipfile.ZipFile) -> ZipScan:
-    """Check every member of ``zf`` against the caps and scan the sheets; raise BookError."""
+def scan_zip(zf: zipfile.ZipFile, data: bytes) -> ZipScan:
+    """Check every member of ``zf`` (opened on ``data``) against the caps and scan the sheets.
+
+    Raises
+    ------
+    BookError
+        When a cap is passed or a member is not what a workbook holds.
+    """
     infos = zf.infolist()
     if len(infos) > limits.MAX_ZIP_MEMBERS:
         raise BookError(f"l'archivio contiene troppi elementi ({len(infos)})")
     _check_declared(infos)
-    sheet_paths = _sheet_paths(zf)
+    members = _Members(zf, data)
+    sheet_paths = _sheet_paths(members)
     scan = ZipScan()
-    total = 0
     for info in infos:
         name = info.filename
         if name in sheet_paths:
-            sheet = _scan_sheet(zf, info, total, f"«{sheet_paths[name]}»")
-            scan.sheets[sheet_paths[name]] = sheet
-            total += info.file_size
-            continue
-        if not _read_by_calamine(name):
-            continue  # images, themes, printer settings: only their declared size matters
-        xml = name in ("xl/sharedStrings.xml", "xl/workbook.xml", "content.xml")
-        parser = _ods_parser() if name == "content.xml" else _parser() if xml else None
-        for chunk in _chunks(zf, info, total):
-            if parser is not None:
-                _feed(parser, chunk, name)
-            if xml and _CONTROL.search(chunk):
-                scan.controls = True
-        if parser is not None:
-            _feed(parser, b"", name, final=True)
-        total += info.file_size
+            scan.sheets[sheet_paths[name]] = _scan_sheet(members, info, f"«{sheet_paths[name]}»")
+        elif name in _XML_CHECKED:
+            _check_xml(members, info, scan)
+        elif _read_by_calamine(name):
+            members.bound(info)
+        # images, themes, printer settings: calamine never opens them, the declared size is
+        # checked above
     scan.controls = scan.controls or any(s.controls for s in scan.sheets.values())
     return scan
+
+
+#: Members checked as well-formed XML without a DTD (entities), besides the sheets.
+_XML_CHECKED = ("xl/sharedStrings.xml", "xl/workbook.xml", "content.xml")
+
+
+def _check_xml(members: _Members, info: zipfile.ZipInfo, scan: ZipScan) -> None:
+    name = info.filename
+    parser = _ods_parser() if name == "content.xml" else _parser()
+    for chunk in members.chunks(info):
+        _feed(parser, chunk, name)
+        if _CONTROL.search(chunk):
+            scan.controls = True
+    _feed(parser, b"", name, final=True)
 
 
 def _read_by_calamine(name: str) -> bool:
@@ -151,41 +183,99 @@ def _check_declared(infos: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int) -> Iterator[bytes]:
-    """Yield the decompressed member in chunks; stop at a cap whatever the header declared."""
-    seen = 0
-    with zf.open(info) as handle:
-        while chunk := handle.read(limits.CHUNK_BYTES):
-            seen += len(chunk)
-            if (
-                seen > info.file_size
-                or seen > limits.MAX_PART_BYTES
-                or before + seen > limits.MAX_TOTAL_BYTES
-            ):
-                raise BookError(
-                    f"l'elemento {info.filename} si espande oltre quanto dichiarato o oltre "
-                    f"{limits.MAX_PART_BYTES // limits.MIB} MB: archivio sospetto (zip bomb)"
-                )
-            yield chunk
+class _Members:
+    """Decompress members of one zip, never past the caps, counting what was decompressed.
+
+    A member up to ``_WHOLE_MAX`` (every member of a district workbook) is inflated in one
+    call from the file's bytes, at most one byte past its declared size: zipfile's reader
+    costs more than the inflating for members this small. A larger one is read in chunks.
+    A member whose bytes are not needed is bounded without inflating it when even its
+    worst expansion fits the caps.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, data: bytes) -> None:
+        self.zf = zf
+        self.data = memoryview(data)
+        self.total = 0  # bytes decompressed (or their bound) so far, for MAX_TOTAL_BYTES
+        self.cache: dict[str, bytes] = {}
+
+    def whole(self, info: zipfile.ZipInfo) -> bytes:
+        """Return the member decompressed (read once: workbook.xml serves two checks)."""
+        if info.filename not in self.cache:
+            self.cache[info.filename] = b"".join(self.chunks(info))
+        return self.cache[info.filename]
+
+    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """Yield the member decompressed: whole when small, else in ``CHUNK_BYTES`` pieces."""
+        if info.filename in self.cache:
+            yield self.cache[info.filename]
+        elif info.file_size <= _WHOLE_MAX and info.compress_type in _INFLATE:
+            yield self._inflate(info)
+        else:
+            yield from self._stream(info)
+
+    def bound(self, info: zipfile.ZipInfo) -> None:
+        """Count a member calamine reads whose bytes the scan does not need."""
+        worst = info.compress_size * _INFLATE.get(info.compress_type, limits.MAX_TOTAL_BYTES)
+        if worst <= limits.MAX_PART_BYTES and self.total + worst <= limits.MAX_TOTAL_BYTES:
+            self.total += worst
+            return
+        for _chunk in self._stream(info):
+            pass
+
+    def _inflate(self, info: zipfile.ZipInfo) -> bytes:
+        start = info.header_offset
+        header = bytes(self.data[start : start + zipfile.sizeFileHeader])
+        if len(header) < zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+            raise BookError(f"archivio zip danneggiato (intestazione di {info.filename})")
+        fields = struct.unpack(zipfile.structFileHeader, header)
+        begin = start + zipfile.sizeFileHeader + fields[_NAME_LENGTH] + fields[_EXTRA_LENGTH]
+        raw = self.data[begin : begin + info.compress_size]
+        if info.compress_type == zipfile.ZIP_STORED:
+            out = bytes(raw)
+        else:
+            out = zlib.decompressobj(-15).decompress(raw, info.file_size + 1)
+        self._count(info, len(out))
+        return out
+
+    def _stream(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        seen = 0
+        with self.zf.open(info) as handle:
+            while chunk := handle.read(limits.CHUNK_BYTES):
+                seen += len(chunk)
+                self._count(info, seen, counted=seen - len(chunk))
+                yield chunk
+
+    def _count(self, info: zipfile.ZipInfo, size: int, counted: int = 0) -> None:
+        """Add a member's decompressed ``size`` (``counted`` of it already added); check caps."""
+        self.total += size - counted
+        if (
+            size > info.file_size
+            or size > limits.MAX_PART_BYTES
+            or self.total > limits.MAX_TOTAL_BYTES
+        ):
+            raise BookError(
+                f"l'elemento {info.filename} si espande oltre quanto dichiarato o oltre "
+                f"{limits.MAX_PART_BYTES // limits.MIB} MB: archivio sospetto (zip bomb)"
+            )
+
+    def small(self, name: str) -> bytes:
+        """Return a member read whole (workbook.xml, its relationships), at most 4 MiB."""
+        try:
+            info = self.zf.getinfo(name)
+        except KeyError:
+            return b""
+        if info.file_size > _SMALL_MAX:
+            raise BookError(f"l'elemento {name} è troppo grande ({info.file_size:,} byte)")
+        return self.whole(info)
 
 
-def _small_member(zf: zipfile.ZipFile, name: str) -> bytes:
-    """Return a member read whole (workbook.xml, its relationships): a few KB, at most 4 MiB."""
-    try:
-        info = zf.getinfo(name)
-    except KeyError:
-        return b""
-    if info.file_size > _SMALL_MAX:
-        raise BookError(f"l'elemento {name} è troppo grande ({info.file_size:,} byte)")
-    return b"".join(_chunks(zf, info, 0))
-
-
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_paths(members: _Members) -> dict[str, str]:
     """Map each worksheet's member path to its sheet name (xlsx only; empty for ods)."""
-    workbook = _small_member(zf, "xl/workbook.xml")
+    workbook = members.small("xl/workbook.xml")
     if not workbook:
         return {}
-    rels_xml = _small_member(zf, "xl/_rels/workbook.xml.rels")
+    rels_xml = members.small("xl/_rels/workbook.xml.rels")
     rels = {rid: tgt for rid, tgt in _REL.findall(rels_xml)}
     rels.update({rid: tgt for tgt, rid in _REL_REV.findall(rels_xml)})
     out = {}
@@ -268,18 +358,23 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, name: str, *, final: bool =
         ) from exc
 
 
-def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, before: int, label: str) -> SheetScan:
+def _scan_sheet(members: _Members, info: zipfile.ZipInfo, label: str) -> SheetScan:
     # No XML parser here: calamine's own refuses a malformed sheet; a DTD (entities) is
     # refused by a byte check, as no workbook writer puts one in a sheet.
     sheet = SheetScan()
     carry = b""
     first = True
-    for chunk in _chunks(zf, info, before):
-        block = carry + chunk
+    for chunk in members.chunks(info):
+        block = carry + chunk if carry else chunk
+        if _PREFIXED.search(block):
+            block = _ELEMENT_PREFIX.sub(rb"<\1", block)
         if first:
             _refuse_dtd(block)
             _check_dimension(block, label)
             first = False
+            if len(chunk) == info.file_size and _near(block):
+                _scan_flags(block, sheet)  # the whole sheet, within ZZ999
+                return sheet
         # cut after the last complete row; a row longer than _CARRY_MAX is scanned in pieces
         end = block.rfind(b"</row>")
         cut = end + 6 if end >= 0 else len(block) if len(block) > _CARRY_MAX else 0
@@ -324,8 +419,6 @@ def _col_number(letters: bytes) -> int:
 def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
     if not block:
         return
-    if _CONTROL.search(block):
-        sheet.controls = True
     # One pass finds every cell with the reference every writer puts first (``<c r="A1"``);
     # the general pattern runs only when some cell of the block is written otherwise.
     # findall, count, zip, set, map and max run in C: no Python loop over the cells.
@@ -350,7 +443,26 @@ def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
         sheet.max_row += n_rows - len(rows)
     sheet.max_row = max(sheet.max_row, *map(int, set(rows)), 0)
     _check_area(sheet.max_row, sheet.max_col, name, "ha celle che occupano almeno")
-    if b"<f" in block or b't="e"' in block or _V_60.search(block):
+    _scan_flags(block, sheet)
+
+
+def _near(block: bytes) -> bool:
+    """Return True when every cell and row of ``block`` is written with its reference first
+    and lies within ``NEAR_AREA``: three searches instead of collecting every reference."""
+    return not (
+        _CELL_NOT_REF_FIRST.search(block)
+        or _ROW_NOT_REF_FIRST.search(block)
+        or _FAR_CELL.search(block)
+        or _FAR_ROW.search(block)
+    )
+
+
+def _scan_flags(block: bytes, sheet: SheetScan) -> None:
+    """Note control characters, and read the cells with a formula, an error or 60."""
+    if _CONTROL.search(block):
+        sheet.controls = True
+    # regular expressions with a literal start scan faster than ``in`` for these needles
+    if _F_TAG.search(block) or _T_ERROR.search(block) or _V_60.search(block):
         _scan_cells(block, sheet)
 
 
