@@ -17,6 +17,21 @@ LISTS_SHEET, META_SHEET, INSTRUCTIONS_SHEET = "_liste", "_meta", "Istruzioni"
 #: Sheets the template hides; any other hidden sheet is reported by the ingest.
 HIDDEN_SHEETS = (LISTS_SHEET, META_SHEET)
 KNOWN_SHEETS = (*QUESTION_SHEETS, REPEAT_SHEET, INSTRUCTIONS_SHEET, *HIDDEN_SHEETS)
+#: Sheets the package writes for the interviewer (instructions, dropdown values): no answers.
+PACKAGE_SHEETS = (INSTRUCTIONS_SHEET, LISTS_SHEET)
+
+
+def unread_sheets(names: list[str]) -> set[str]:
+    """Return the sheets of a data-entry workbook that hold no answers, so are not read.
+
+    A workbook is a data-entry one when it has ``_meta`` and a question sheet; its
+    instructions and dropdown values are the package's own text.
+    """
+    if META_SHEET not in names or not set(QUESTION_SHEETS) & set(names):
+        return set()
+    return set(PACKAGE_SHEETS) & set(names)
+
+
 #: Header of a question sheet; the ingest finds ``codice`` and ``risposta`` by name.
 QUESTION_HEADER = ("codice", "domanda", "risposta", "note")
 CODE_COLUMN, ANSWER_COLUMN = "codice", "risposta"

@@ -390,3 +390,32 @@ def test_a_lying_member_that_calamine_reads_is_caught(tmp_path):
     path.write_bytes(patch_sizes(data, "xl/styles.xml", declared=1_000))
     with pytest.raises(BookError, match="archivio zip"):
         open_book(path, "x.xlsx")
+
+
+def test_package_sheets_of_a_data_entry_workbook_are_bounded_not_read(tmp_path):
+    # Istruzioni and _liste hold the package's own text: a data-entry workbook's are not read
+    # (a far cell there cannot reach calamine), any other workbook's sheets all are.
+    from corpus import DEMO, edit_workbook
+
+    from distretti_survey.layout import unread_sheets
+
+    assert unread_sheets(["Istruzioni", "Profilo", "_meta", "_liste"]) == {"Istruzioni", "_liste"}
+    assert unread_sheets(["Istruzioni", "interviste"]) == set()
+
+    def far_cells(wb):
+        wb["Istruzioni"]["XFD1048576"] = "x"
+        wb["_liste"]["A1"] = "#N/A"
+
+    path = tmp_path / "D01.xlsx"
+    edit_workbook(DEMO / "interviews" / "D01_2011.xlsx", path, far_cells)
+    book = open_book(path, "D01.xlsx")
+    assert book.unread == {"Istruzioni", "_liste"}
+    assert book.sheets["Istruzioni"] == [] and book.sheets["_liste"] == []
+    assert book.sheets["Profilo"] and not book.findings
+
+    def not_a_template(wb):
+        del wb["_meta"]
+
+    edit_workbook(path, path, not_a_template)
+    with pytest.raises(BookError, match="colonne"):
+        open_book(path, "D01.xlsx")

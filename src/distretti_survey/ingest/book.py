@@ -24,6 +24,7 @@ from distretti_survey.findings import Finding
 from distretti_survey.ingest import limits
 from distretti_survey.ingest.guard import BookError, read_input
 from distretti_survey.ingest.values import cell_ref
+from distretti_survey.layout import unread_sheets
 from distretti_survey.xlsx_io import clean_control_chars
 
 __all__ = ["Book", "BookError", "check_workbook", "decode_text", "open_book"]
@@ -43,6 +44,9 @@ class Book:
     #: sheet -> cell ref -> (formula text, has a cached value)
     formulas: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
     is_csv: bool = False
+    #: sheets the package writes in a data-entry workbook (instructions, dropdown values):
+    #: they hold no answers, so they are bounded but not read (empty rows here)
+    unread: frozenset[str] = frozenset()
     #: problems of the file itself (error values, 29/02/1900, encoding, control characters)
     findings: list[Finding] = field(default_factory=list)
 
@@ -67,27 +71,27 @@ def open_book(path: Path, name: str, root: Path | None = None) -> Book:
     if data[:8] == _OLE_MAGIC and suffix != ".xls":
         # an xlsx saved with a password is an encrypted OLE container, not a zip
         raise BookError("il file è protetto da password o cifrato: salvarlo senza password")
-    scan = _scan(data) if data[:2] == b"PK" else None
-    book = _read_calamine(data, name)
+    scan = _scan(data, unread_sheets) if data[:2] == b"PK" else None
+    book = _read_calamine(data, name, scan.unread if scan else set())
     if scan is not None:
         _apply_scan(book, scan)
     return book
 
 
-def _scan(data: bytes):
+def _scan(data: bytes, unread=None):
     from distretti_survey.ingest.zipscan import check_member_count, scan_zip
 
     check_member_count(data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return scan_zip(zf, data)
+            return scan_zip(zf, data, unread)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise BookError(f"archivio zip danneggiato ({exc})") from exc
     except (OSError, ValueError, RuntimeError, zlib.error) as exc:
         raise BookError(f"archivio zip danneggiato ({type(exc).__name__})") from exc
 
 
-def _read_calamine(data: bytes, name: str) -> Book:
+def _read_calamine(data: bytes, name: str, unread: set[str]) -> Book:
     import python_calamine as pc
 
     try:
@@ -98,6 +102,9 @@ def _read_calamine(data: bytes, name: str) -> Book:
         for meta in wb.sheets_metadata:
             if meta.visible != pc.SheetVisibleEnum.Visible:
                 hidden.add(meta.name)
+            if meta.name in unread:
+                sheets[meta.name] = []
+                continue
             sheet = wb.get_sheet_by_name(meta.name)
             sheets[meta.name] = _rows(sheet.to_python(), sheet.start)
             ranges = sheet.merged_cell_ranges or []
@@ -107,7 +114,7 @@ def _read_calamine(data: bytes, name: str) -> Book:
     except Exception as exc:  # calamine raises several unrelated types for broken files
         detail = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise BookError(f"non è una cartella di lavoro Excel leggibile ({detail})") from exc
-    return Book(name, sheets, hidden, merged)
+    return Book(name, sheets, hidden, merged, unread=frozenset(unread))
 
 
 def _rows(rows: list[list[object]], start: tuple[int, int] | None) -> list[list[object]]:

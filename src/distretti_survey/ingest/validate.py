@@ -56,6 +56,7 @@ class _Checker:
     def __init__(self, spec: FormSpec, raw: RawInterview, district: str) -> None:
         self.spec, self.raw, self.district = spec, raw, district
         self.findings: list[Finding] = []
+        self._by_question: dict[str, list[tuple[str, RawCell]]] | None = None
         self.today = dt.date.today()  # one date for every condition of the interview
 
     def add(
@@ -157,7 +158,8 @@ class _Checker:
     def _select_one(self, q: QuestionSpec, cell: RawCell) -> str | None:
         options = self.spec.options(q.name)
         found = resolve_choice(cell.value, options)
-        label = {c.code: c.label for c in options}
+        if found.how in ("code", "label") and self.raw.labels_expected:
+            return found.code  # the common case: nothing to report
         if found.how == "unknown":
             hint = (
                 "Forse: " + ", ".join(f"«{s}»" for s in found.suggestions) + "."
@@ -173,11 +175,11 @@ class _Checker:
             )
             return None
         if found.how == "variant" or (found.how == "label" and not self.raw.labels_expected):
+            label = next(c.label for c in options if c.code == found.code)
             self.add(
                 cell,
                 q.name,
-                f"Valore scritto in modo diverso dall'elenco: letto come "
-                f"«{label[found.code]}» ({found.code}).",
+                f"Valore scritto in modo diverso dall'elenco: letto come «{label}» ({found.code}).",
                 "Scegliere il valore dal menu a tendina.",
             )
         return found.code
@@ -209,10 +211,10 @@ class _Checker:
                 tick = True
             if tick:
                 in_columns.add(code)
-        for key, cell in self.raw.answers.items():
-            base, _, option = key.partition("/")
-            unknown = base == q.name and option and option not in {c.code for c in options}
-            if unknown and parse_tick(cell.value):
+        codes = {c.code for c in options}
+        for option, cell in self._option_cells().get(q.name, ()):
+            if option not in codes and parse_tick(cell.value):
+                key = f"{q.name}/{option}"
                 self.add(
                     cell,
                     key,
@@ -224,6 +226,16 @@ class _Checker:
             self._compare_multi(q, joined, in_joined & with_column, in_columns)
         chosen = in_joined | in_columns
         return [c.code for c in options if c.code in chosen]
+
+    def _option_cells(self) -> dict[str, list[tuple[str, RawCell]]]:
+        """Return question -> (option, cell) of the ``question/option`` answers, found once."""
+        if self._by_question is None:
+            self._by_question = {}
+            for key, cell in self.raw.answers.items():
+                base, _, option = key.partition("/")
+                if option:
+                    self._by_question.setdefault(base, []).append((option, cell))
+        return self._by_question
 
     def _joined_options(self, q: QuestionSpec, options: Sequence) -> set[str]:
         """Return the options of the space-separated column of a select_multiple."""

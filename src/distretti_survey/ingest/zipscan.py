@@ -1,19 +1,24 @@
-"""Check an xlsx/ods zip against the caps and scan its sheets, streamed, before calamine.
+"""Check an xlsx/ods zip against the caps and scan its sheets, before calamine reads it.
 
-One pass over every member, decompressed in chunks of ``limits.CHUNK_BYTES``:
+One pass over the members calamine may open, never holding more than the caps allow:
 
 - the declared and the actual decompressed size of each member, their total and the
-  compression ratio stay under the caps (a zip bomb stops at the first chunk past a cap);
+  compression ratio stay under the caps (a zip bomb stops at the first byte past a cap).
+  Members up to 16 MiB are inflated in one call, larger ones in chunks of
+  ``limits.CHUNK_BYTES``; a member whose bytes the scan does not need (styles, the sheets
+  that will not be read) is bounded by deflate's largest expansion, 1032 times, without
+  inflating it when that bound fits the caps;
 - the sheets, the shared strings and ``workbook.xml`` are well-formed XML (expat, no DTD);
 - each sheet's declared ``<dimension>`` and the cells actually present stay within
   ``MAX_ROWS`` x ``MAX_COLS`` and ``MAX_SHEET_CELLS`` (python-calamine allocates the used range
-  densely: cells A1 and XFD1048576 alone would ask for 17 billion cells);
+  densely: cells A1 and XFD1048576 alone would ask for 17 billion cells). A sheet whose cells
+  all lie within ZZ999 is recognised by a few searches; any other has every reference counted;
 - what calamine does not say is collected from the same bytes: formulas (calamine returns an
   empty cell for a formula saved without its value), Excel error values (calamine returns
   them as empty cells), numbers 60 (Excel's fictitious 29/02/1900) and control characters.
 
-Only a bounded tail of each chunk is carried over to the next, so memory does not grow with
-the size of a sheet.
+When a sheet is read in chunks, only a bounded tail of each chunk is carried over to the
+next, so memory does not grow with the size of a sheet.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -45,20 +50,18 @@ _ANY_CELL = re.compile(rb'<c(?=[\s>/])(?: r="([A-Z]{1,3})\d)?')
 _CELL_ROWS = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,9})"')
 # A sheet whose every cell and row is written ``<c r="A1"``, ``<row r="1"`` and lies within
 # ZZ999 cannot pass the caps (702 x 999 cells); these find the first one that does not.
-_CELL_NOT_REF_FIRST = re.compile(rb'<c(?=[\s>/])(?! r="[A-Z])')
-_ROW_NOT_REF_FIRST = re.compile(rb'<row(?! r="\d)[\s>/]')
-_FAR_CELL = re.compile(rb'<c r="(?:[A-Z]{3}|[A-Z]{1,2}\d{4})')
-_FAR_ROW = re.compile(rb'<row r="\d{4}')
+_CELL_ODD = re.compile(rb'<c(?:(?=[\s>/])(?! r="[A-Z])| r="(?:[A-Z]{3}|[A-Z]{1,2}\d{4}))')
+_ROW_ODD = re.compile(rb'<row(?:(?! r="\d)[\s>/]| r="\d{4})')
 NEAR_AREA = (999, 702)  # rows, columns: ZZ999
 # A sheet may name its elements with a prefix (``<x:c r="A1">``, as the OpenXML SDK writes):
 # calamine reads them all the same, so the scan drops the prefixes first.
 _PREFIXED = re.compile(rb":(?:c|row)[\s>/]")
 _ELEMENT_PREFIX = re.compile(rb"<(/?)[A-Za-z_][\w.-]*:")
 _ANY_ROW = re.compile(rb'<row(?: r="(\d{1,9})")?[\s>/]')
-_V_60 = re.compile(rb"<v>60(?:\.\d+)?</v>")
-#: a formula element (``<f>``, ``<f t="shared" .../>``), not ``<firstHeader>`` of the page setup
-_F_TAG = re.compile(rb"<f[\s>/]")
 _T_ERROR = re.compile(rb't="e"')
+#: a formula (``<f>``, ``<f t="shared"/>``; not ``<firstHeader>`` of the page setup) or a
+#: value that may be the number 60: the cells are then read one by one
+_F_OR_60 = re.compile(rb"<(?:f[\s>/]|v>60[.<])")
 _ROW_REFS = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\'](\d{1,9})["\']')
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 #: Excel writes a control character in a string as ``_x000B_``.
@@ -97,6 +100,8 @@ class ZipScan:
 
     sheets: dict[str, SheetScan] = field(default_factory=dict)
     controls: bool = False
+    #: sheets bounded but not scanned, as they are not to be read (``layout.unread_sheets``)
+    unread: set[str] = field(default_factory=set)
 
 
 def check_member_count(data: bytes) -> None:
@@ -109,8 +114,13 @@ def check_member_count(data: bytes) -> None:
         raise BookError(f"l'archivio contiene troppi elementi ({count})")
 
 
-def scan_zip(zf: zipfile.ZipFile, data: bytes) -> ZipScan:
+def scan_zip(
+    zf: zipfile.ZipFile, data: bytes, unread: Callable[[list[str]], set[str]] | None = None
+) -> ZipScan:
     """Check every member of ``zf`` (opened on ``data``) against the caps and scan the sheets.
+
+    ``unread`` names, from the sheet names, the sheets that will not be read: those are only
+    bounded, like the other members calamine may open.
 
     Raises
     ------
@@ -123,14 +133,14 @@ def scan_zip(zf: zipfile.ZipFile, data: bytes) -> ZipScan:
     _check_declared(infos)
     members = _Members(zf, data)
     sheet_paths = _sheet_paths(members)
-    scan = ZipScan()
+    scan = ZipScan(unread=unread(list(sheet_paths.values())) if unread else set())
     for info in infos:
         name = info.filename
-        if name in sheet_paths:
+        if name in sheet_paths and sheet_paths[name] not in scan.unread:
             scan.sheets[sheet_paths[name]] = _scan_sheet(members, info, f"«{sheet_paths[name]}»")
         elif name in _XML_CHECKED:
             _check_xml(members, info, scan)
-        elif _read_by_calamine(name):
+        elif name in sheet_paths or _read_by_calamine(name):
             members.bound(info)
         # images, themes, printer settings: calamine never opens them, the declared size is
         # checked above
@@ -449,12 +459,7 @@ def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
 def _near(block: bytes) -> bool:
     """Return True when every cell and row of ``block`` is written with its reference first
     and lies within ``NEAR_AREA``: three searches instead of collecting every reference."""
-    return not (
-        _CELL_NOT_REF_FIRST.search(block)
-        or _ROW_NOT_REF_FIRST.search(block)
-        or _FAR_CELL.search(block)
-        or _FAR_ROW.search(block)
-    )
+    return not (_CELL_ODD.search(block) or _ROW_ODD.search(block))
 
 
 def _scan_flags(block: bytes, sheet: SheetScan) -> None:
@@ -462,7 +467,7 @@ def _scan_flags(block: bytes, sheet: SheetScan) -> None:
     if _CONTROL.search(block):
         sheet.controls = True
     # regular expressions with a literal start scan faster than ``in`` for these needles
-    if _F_TAG.search(block) or _T_ERROR.search(block) or _V_60.search(block):
+    if _F_OR_60.search(block) or _T_ERROR.search(block):
         _scan_cells(block, sheet)
 
 
