@@ -202,7 +202,7 @@ def _districts(
 ) -> tuple[list[str], list[str]]:
     """Return each interview's district and rejection reason ("" when usable)."""
     from distretti_survey.ingest.districts import duplicate_groups, normalise_district
-    from distretti_survey.ingest.exports import review_exclusions
+    from distretti_survey.ingest.exports import review_exclusions, review_notes
 
     known, names = None, {}
     if registry is not None and spec.wave is not None:
@@ -221,6 +221,7 @@ def _districts(
     for i, finding in excluded.items():
         findings.add(finding)
         reasons[i] = reasons[i] or finding.message.removeprefix("Compilazione esclusa: ")[:-1]
+    findings.extend(review_notes(raws, districts, excluded))
     usable = ["" if i in excluded else d for i, d in enumerate(districts)]
     for positions in duplicate_groups(usable).values():
         for i in positions:

@@ -7,6 +7,8 @@ KoboToolbox marks each submission with ``_validation_status`` (``validation_stat
 ``validation_status_not_approved``, ``validation_status_on_hold``, or the label in the chosen
 language); ODK Central with ``ReviewState`` (``approved``, ``hasIssues``, ``rejected``,
 ``edited``). An edited submission names the one it replaces in ``meta/deprecatedID``.
+Not approved and replaced submissions are left out; on hold (Kobo) and with issues (ODK)
+ones are read with a warning.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from distretti_survey.ingest.values import fold, is_blank, text_value
 MAX_ZIP_BYTES = 512 * 1024 * 1024
 #: Folded review states that exclude a submission.
 NOT_APPROVED = {"validation status not approved", "not approved", "non approvato", "rejected"}
+#: Folded review states of a submission kept but not yet settled (Kobo on hold, ODK issues).
+PENDING = {"validation status on hold", "on hold", "in attesa", "hasissues", "has issues"}
 
 
 def open_odk_zip(path: Path, name: str) -> Book:
@@ -112,6 +116,35 @@ def review_exclusions(raws: list[RawInterview], districts: list[str]) -> dict[in
             if kept:
                 why += f"; sostituita dalla nuova compilazione in {', '.join(kept)}"
             out[i] = _finding(raw, districts[i], why, status)
+    return out
+
+
+def review_notes(raws: list[RawInterview], districts: list[str], excluded) -> list[Finding]:
+    """Return a warning for each kept submission whose review is pending (on hold, issues).
+
+    Such a submission is read like any other: the platform has not refused it, but its
+    reviewers have not settled it either, so its figures may still change.
+    """
+    out = []
+    for i, raw in enumerate(raws):
+        status = _status(raw)
+        if i in excluded or fold(status) not in PENDING:
+            continue
+        cell = raw.district_cell()
+        out.append(
+            Finding(
+                file=raw.file,
+                sheet=cell.sheet,
+                cell=f"A{raw.row}" if raw.row else "",
+                district=districts[i],
+                value=status,
+                severity="warning",
+                message=f"Compilazione letta, ma in revisione nella piattaforma (stato "
+                f"«{status}»): i suoi dati possono ancora cambiare.",
+                suggestion="Approvarla o rifiutarla nella piattaforma ed esportare di nuovo "
+                "prima di presentare i risultati.",
+            )
+        )
     return out
 
 
