@@ -72,9 +72,17 @@ class FormSpec:
     #: repeat groups in questionnaire order (outer before inner)
     repeats: dict[str, RepeatSpec] = field(default_factory=dict)
 
-    def top(self) -> list[QuestionSpec]:
+    def top(self) -> tuple[QuestionSpec, ...]:
         """Return the questions outside any repeat."""
-        return [q for q in self.questions.values() if not q.repeat]
+        return self._by_repeat.get("", ())
+
+    @cached_property
+    def _by_repeat(self) -> dict[str, tuple[QuestionSpec, ...]]:
+        # looked up for every interview and repeat row: indexed once
+        out: dict[str, list[QuestionSpec]] = {}
+        for q in self.questions.values():
+            out.setdefault(q.repeat, []).append(q)
+        return {repeat: tuple(qs) for repeat, qs in out.items()}
 
     @property
     def main_repeat(self) -> str:
@@ -87,10 +95,10 @@ class FormSpec:
             return MAIN_REPEAT
         return next((r.name for r in self.repeats.values() if not r.parent), "")
 
-    def repeat_fields(self, repeat: str | None = None) -> list[QuestionSpec]:
+    def repeat_fields(self, repeat: str | None = None) -> tuple[QuestionSpec, ...]:
         """Return the questions of one repeat group (default: the main one), in order."""
         repeat = self.main_repeat if repeat is None else repeat
-        return [q for q in self.questions.values() if q.repeat == repeat]
+        return self._by_repeat.get(repeat, ())
 
     @cached_property
     def header_index(self) -> dict[str, str]:

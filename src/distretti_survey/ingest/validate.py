@@ -304,27 +304,27 @@ def check_interview(
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], list[Finding]]:
     """Parse one interview; return its answers, its rows of each repeat and the findings."""
     check = _Checker(spec, raw, district)
+    answers = raw.answers
     values: dict[str, Any] = {}
     cells: dict[str, RawCell] = {}
-    for q in spec.top():
-        if q.name == "district_id":
-            continue
+    top = [q for q in spec.top() if q.name != "district_id"]
+    for q in top:
         if q.type == "select_multiple":
             values[q.name] = check.multi(q)
-            cells[q.name] = raw.answers.get(q.name) or next(
-                (c for k, c in raw.answers.items() if k.startswith(q.name + "/")), RawCell("")
+            cells[q.name] = answers.get(q.name) or next(
+                (c for k, c in answers.items() if k.startswith(q.name + "/")), _NO_CELL
             )
         else:
-            cells[q.name] = raw.answers.get(q.name, RawCell(""))
-            values[q.name] = check.value(q, raw.answers.get(q.name))
+            cell = answers.get(q.name)
+            cells[q.name] = cell or _NO_CELL
+            values[q.name] = check.value(q, cell)
     get = _lookup(values)
-    for q in spec.top():
-        if q.name == "district_id":
-            continue
+    for q in top:
         _rules(check, q, values[q.name], cells[q.name], get, cells.get)
     rows: dict[str, list[dict[str, Any]]] = {}
     for repeat in spec.repeats:
         fields = spec.repeat_fields(repeat)
+        nested = bool(spec.repeats[repeat].parent)
         rows[repeat] = []
         for repeat_row in raw.repeats.get(repeat, []):
             cellmap = repeat_row.cells
@@ -332,13 +332,16 @@ def check_interview(
             row_get = _lookup({**values, **row})
             row_cells = {**cells, **cellmap}
             for f in fields:
-                _rules(
-                    check, f, row[f.name], cellmap.get(f.name, RawCell("")), row_get, row_cells.get
-                )
-            if spec.repeats[repeat].parent:
+                cell = cellmap.get(f.name) or _NO_CELL
+                _rules(check, f, row[f.name], cell, row_get, row_cells.get)
+            if nested:
                 row["parent_row"] = None if repeat_row.parent is None else repeat_row.parent + 1
             rows[repeat].append(row)
     return values, rows, check.findings
+
+
+#: The cell of a question with no answer anywhere (no row, no column).
+_NO_CELL = RawCell("")
 
 
 def _rules(check: _Checker, q: QuestionSpec, value: Any, cell: RawCell, get, cell_of) -> None:
@@ -449,6 +452,7 @@ def build_tables(
         and q.name not in open_q
         and q.name != "district_id"
     ]
+    scores = {name: {c.code: c.score for c in spec.options(name)} for name in spec.likert_items}
     for district, raw, values, rows in accepted:
         key = {"interview_id": f"{wave}_{district}", "wave": wave, "district_id": district}
         interviews.append(
@@ -462,7 +466,7 @@ def build_tables(
             if q.type == "select_multiple":
                 multi.extend({**key, "question": q.name, "option": o} for o in value or [])
             elif q.name in likert_items and value is not None:
-                score = {c.code: c.score for c in spec.options(q.name)}.get(value)
+                score = scores[q.name].get(value)
                 likert.append(
                     {
                         **key,
