@@ -128,3 +128,22 @@ def test_column_letters_and_fold():
         "BA",
     ]
     assert fold(" Sì,  Molto_Alto. ") == "si, molto alto"
+
+
+def test_exact_choice_lookup_agrees_with_resolve_choice(repo_root):
+    # The validator's one-lookup shortcut must give resolve_choice's answer for every text
+    # typed exactly: every code and label of the demo lists, and a label that is another
+    # choice's code (the code wins).
+    from distretti_survey.ingest.spec import FormSpec, form_spec
+    from distretti_survey.instrument import load_instrument
+
+    spec = form_spec(load_instrument(repo_root / "data/raw/demo/2011/questionnaire.xlsx"))
+    clash = (Choice("a", "b"), Choice("b", "Bi", labels=("Bi", "a")), Choice("c", "b"))
+    tricky = FormSpec(questions={}, choices={"clash": clash})
+    for source in (spec, tricky):
+        for list_name, choices in source.choices.items():
+            table = source.exact_choices[list_name]
+            texts = {t for c in choices for t in (c.code, c.label, *c.labels)}
+            for text in texts:
+                found = resolve_choice(text, choices)
+                assert table[text] == (found.code, found.how), (list_name, text)

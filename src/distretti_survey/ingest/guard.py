@@ -167,9 +167,13 @@ def read_input(path: Path, root: Path | None) -> bytes:
         # O_NONBLOCK: if the file was swapped for a pipe since the check, open does not hang.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            opened = os.fstat(handle.fileno())
+            if not stat.S_ISREG(opened.st_mode):
                 raise BookError("non è un file normale: non letto")
-            data = handle.read(limits.MAX_FILE_BYTES + 1)
+            # read what the file holds, not a cap-sized buffer; on past it if it grew meanwhile
+            data = handle.read(min(opened.st_size, limits.MAX_FILE_BYTES) + 1)
+            if len(data) > opened.st_size:
+                data += handle.read(limits.MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         raise BookError(f"file illeggibile ({exc.strerror or exc})") from exc
     _check_size(len(data))

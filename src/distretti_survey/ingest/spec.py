@@ -144,6 +144,24 @@ class FormSpec:
         """Return the names of the PII questions."""
         return [q.name for q in self.questions.values() if q.pii]
 
+    @cached_property
+    def exact_choices(self) -> dict[str, dict[str, tuple[str, str]]]:
+        """Return list name -> exact code or label -> (code, ``"code"`` or ``"label"``).
+
+        The same answer as ``values.resolve_choice`` for an answer typed exactly, found with
+        one lookup: a code wins over a label, the first choice over a later one.
+        """
+        out: dict[str, dict[str, tuple[str, str]]] = {}
+        for list_name, choices in self.choices.items():
+            table: dict[str, tuple[str, str]] = {}
+            for c in choices:
+                for text in (c.label, *c.labels):
+                    table.setdefault(text, (c.code, "label"))
+            for c in reversed(choices):
+                table[c.code] = (c.code, "code")
+            out[list_name] = table
+        return out
+
     def options(self, question: str) -> tuple[Choice, ...]:
         """Return the choices of a select question (empty for other types)."""
         return self.choices.get(self.questions[question].list_name, ())

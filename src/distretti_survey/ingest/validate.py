@@ -156,10 +156,11 @@ class _Checker:
         return text.strip() or None
 
     def _select_one(self, q: QuestionSpec, cell: RawCell) -> str | None:
+        exact = self.spec.exact_choices.get(q.list_name, {}).get(text_value(cell.value))
+        if exact is not None and (exact[1] == "code" or self.raw.labels_expected):
+            return exact[0]  # the common case: typed exactly, nothing to report
         options = self.spec.options(q.name)
         found = resolve_choice(cell.value, options)
-        if found.how in ("code", "label") and self.raw.labels_expected:
-            return found.code  # the common case: nothing to report
         if found.how == "unknown":
             hint = (
                 "Forse: " + ", ".join(f"«{s}»" for s in found.suggestions) + "."
