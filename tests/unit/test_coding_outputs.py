@@ -1,6 +1,7 @@
 """Frequencies, district x code matrix, co-occurrence and quotes of coded answers."""
 
 import pandas as pd
+import pytest
 
 from distretti_survey.coding.outputs import (
     code_cooccurrence,
@@ -80,8 +81,21 @@ def test_cooccurrence_by_answer_and_by_district():
 def test_scrub_contacts():
     text = "Chiamare 347 123 4567 o +39 0382.123456, scrivere a a.b@x.it, vedi www.x.it"
     assert scrub_contacts(text) == (
-        "Chiamare [omesso] o [omesso], scrivere a [omesso], vedi [omesso]"
+        "Chiamare [TELEFONO] o [TELEFONO], scrivere a [EMAIL], vedi [omesso]"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spesi 1.234.567 euro su 2.500.000 previsti",
+        "Il bando è scaduto il 12/03/2012 e il saldo arriverà il 31.12.2012",
+        "Costo totale 150000 euro, cofinanziamento del 30%",
+    ],
+)
+def test_quotes_keep_amounts_and_dates(text):
+    # a quote on a slide keeps the figures the referent gave (they were blanked before)
+    assert scrub_contacts(text) == text
 
 
 def test_quotes_show_district_only_when_allowed_and_prefer_human_codes():
@@ -101,6 +115,6 @@ def test_quotes_show_district_only_when_allowed_and_prefer_human_codes():
     assert row["segment_id"] == "I2:q:01"  # coder_a beats rule
     assert row["district_id"] == "D2"
     g2 = out.set_index("code_id").loc["G2"]
-    assert g2["quote"] == "Email [omesso] per il tavolo"
+    assert g2["quote"] == "Email [EMAIL] per il tavolo"
     assert g2["district_id"] == ""
     assert list(out["code_id"]) == ["G1", "G2", "H"]

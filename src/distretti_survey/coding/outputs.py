@@ -13,27 +13,28 @@ import pandas as pd
 
 from distretti_survey.coding.frame import LABEL, ancestors
 
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-# Six or more digits, allowing spaces, dots, slashes and dashes between them, with an optional +.
-_PHONE_RE = re.compile(r"\+?\d(?:[\s./-]?\d){5,}")
 REDACTED = "[omesso]"
 _SOURCE_RANK = {"consensus": 0, "agreed": 0, "coder_a": 1, "coder_b": 2, "rule": 3}
 
 
 def scrub_contacts(text: str) -> str:
-    """Replace e-mail addresses, web addresses and phone-like numbers with ``[omesso]``.
+    """Return a quote with contacts replaced: e-mails, phone numbers, tax codes, web addresses.
+
+    The answers were redacted when the wave was read (``privacy.redact_open_answers``); this
+    second pass, for a quote that reaches a slide, uses the same rules, so amounts and dates
+    stay as the referent wrote them, and adds web addresses, which name the district.
 
     Examples
     --------
-    >>> scrub_contacts("Scrivere a mario.rossi@comune.it o al 0382 123456.")
-    'Scrivere a [omesso] o al [omesso].'
-    >>> scrub_contacts("Nel 2011 spesi 15.000 euro")
-    'Nel 2011 spesi 15.000 euro'
+    >>> scrub_contacts("Scrivere a mario.rossi@comune.it o al 0382 123456, www.x.it")
+    'Scrivere a [EMAIL] o al [TELEFONO], [omesso]'
+    >>> scrub_contacts("Nel 2011 spesi 1.234.567 euro, saldo il 31/12/2012")
+    'Nel 2011 spesi 1.234.567 euro, saldo il 31/12/2012'
     """
-    text = _EMAIL_RE.sub(REDACTED, str(text))
-    text = _URL_RE.sub(REDACTED, text)
-    return _PHONE_RE.sub(REDACTED, text)
+    from distretti_survey.privacy import redact_text
+
+    return _URL_RE.sub(REDACTED, redact_text(str(text))[0])
 
 
 def roll_up(final: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
