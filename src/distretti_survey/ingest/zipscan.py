@@ -215,12 +215,16 @@ class _Members:
             self.cache[info.filename] = b"".join(self.chunks(info))
         return self.cache[info.filename]
 
+    def in_one_piece(self, info: zipfile.ZipInfo) -> bool:
+        """Return True when the member is inflated whole (``inflate``), not in chunks."""
+        return info.file_size <= _WHOLE_MAX and info.compress_type in _INFLATE
+
     def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         """Yield the member decompressed: whole when small, else in ``CHUNK_BYTES`` pieces."""
         if info.filename in self.cache:
             yield self.cache[info.filename]
-        elif info.file_size <= _WHOLE_MAX and info.compress_type in _INFLATE:
-            yield self._inflate(info)
+        elif self.in_one_piece(info):
+            yield self.inflate(info)
         else:
             yield from self._stream(info)
 
@@ -233,7 +237,8 @@ class _Members:
         for _chunk in self._stream(info):
             pass
 
-    def _inflate(self, info: zipfile.ZipInfo) -> bytes:
+    def inflate(self, info: zipfile.ZipInfo) -> bytes:
+        """Return a member inflated in one call (``in_one_piece``), never past the caps."""
         start = info.header_offset
         header = bytes(self.data[start : start + zipfile.sizeFileHeader])
         if len(header) < zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
@@ -371,22 +376,29 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, name: str, *, final: bool =
 def _scan_sheet(members: _Members, info: zipfile.ZipInfo, label: str) -> SheetScan:
     # No XML parser here: calamine's own refuses a malformed sheet; a DTD (entities) is
     # refused by a byte check, as no workbook writer puts one in a sheet.
+    if not members.in_one_piece(info):
+        return _scan_streamed(members, info, label)
+    xml = _unprefixed(members.inflate(info))
+    _refuse_dtd(xml)
+    _check_dimension(xml, label)
+    cells = _sheet_data(xml)  # only the cells matter
+    sheet = SheetScan()
+    if _near(cells):
+        _scan_flags(cells, sheet)
+    else:
+        _scan_block(bytes(cells), sheet, label)
+    return sheet
+
+
+def _scan_streamed(members: _Members, info: zipfile.ZipInfo, label: str) -> SheetScan:
+    """Scan a large sheet chunk by chunk, carrying over the tail after its last full row."""
     sheet = SheetScan()
     carry = b""
-    first = True
-    for chunk in members.chunks(info):
-        block = carry + chunk if carry else chunk
-        if _PREFIXED.search(block):
-            block = _ELEMENT_PREFIX.sub(rb"<\1", block)
-        if first:
+    for i, chunk in enumerate(members.chunks(info)):
+        block = _unprefixed(carry + chunk if carry else chunk)
+        if i == 0:  # the head of the sheet
             _refuse_dtd(block)
             _check_dimension(block, label)
-            first = False
-            if len(chunk) == info.file_size:  # the whole sheet: only its cells matter
-                cells = _sheet_data(block)
-                if _near(cells):
-                    _scan_flags(cells, sheet)
-                    return sheet
         # cut after the last complete row; a row longer than _CARRY_MAX is scanned in pieces
         end = block.rfind(b"</row>")
         cut = end + 6 if end >= 0 else len(block) if len(block) > _CARRY_MAX else 0
@@ -394,6 +406,10 @@ def _scan_sheet(members: _Members, info: zipfile.ZipInfo, label: str) -> SheetSc
         carry = block[cut:]
     _scan_block(carry, sheet, label)
     return sheet
+
+
+def _unprefixed(block: bytes) -> bytes:
+    return _ELEMENT_PREFIX.sub(rb"<\1", block) if _PREFIXED.search(block) else block
 
 
 def _sheet_data(xml: bytes) -> memoryview:
