@@ -419,3 +419,19 @@ def test_package_sheets_of_a_data_entry_workbook_are_bounded_not_read(tmp_path):
     edit_workbook(path, path, not_a_template)
     with pytest.raises(BookError, match="colonne"):
         open_book(path, "D01.xlsx")
+
+
+def test_xls_with_a_far_cell_is_refused_before_python_holds_it(tmp_path, repo_root):
+    # An .xls is not a zip, so it is not scanned: its used range is checked as calamine gives
+    # it, before the rows become Python lists. The file: KoboToolbox's own .xls export with
+    # one text cell (BIFF LABELSST record) moved to row 30,001, column 200.
+    import struct
+
+    data = bytearray((repo_root / "tests/data/kobo/kobo_xml.xls").read_bytes())
+    record = data.rfind(b"\xfd\x00\x0a\x00")  # LABELSST, 10 bytes: row, col, xf, sst index
+    assert record > 0
+    struct.pack_into("<HH", data, record + 4, 30_000, 199)
+    path = tmp_path / "export.xls"
+    path.write_bytes(bytes(data))
+    with pytest.raises(BookError, match=r"30\.001 righe x 200 colonne"):
+        open_book(path, "export.xls")

@@ -94,6 +94,8 @@ def _scan(data: bytes, unread=None):
 def _read_calamine(data: bytes, name: str, unread: set[str]) -> Book:
     import python_calamine as pc
 
+    from distretti_survey.ingest.zipscan import check_area
+
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets: dict[str, list[list[object]]] = {}
@@ -106,11 +108,16 @@ def _read_calamine(data: bytes, name: str, unread: set[str]) -> Book:
                 sheets[meta.name] = []
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
+            # an xls is not scanned: a far cell costs calamine up to 65,536 x 256 cells, and
+            # the check here keeps Python from holding them (each sheet in turn)
+            check_area(sheet.height, sheet.width, f"«{meta.name}»", "ha celle che occupano")
             sheets[meta.name] = _rows(sheet.to_python(), sheet.start)
             ranges = sheet.merged_cell_ranges or []
             merged[meta.name] = [f"{cell_ref(*start)}:{cell_ref(*end)}" for start, end in ranges]
     except pc.PasswordError as exc:
         raise BookError("il file è protetto da password: salvarlo senza password") from exc
+    except BookError:
+        raise
     except Exception as exc:  # calamine raises several unrelated types for broken files
         detail = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise BookError(f"non è una cartella di lavoro Excel leggibile ({detail})") from exc

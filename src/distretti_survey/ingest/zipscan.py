@@ -351,7 +351,7 @@ def _ods_parser() -> expat.XMLParserType:
         if state["row_width"]:
             state["last"] = state["rows"]
             state["width"] = max(state["width"], state["row_width"])
-            _check_area(state["last"], state["width"], "del file .ods", "ha celle che occupano")
+            check_area(state["last"], state["width"], "del file .ods", "ha celle che occupano")
 
     def refuse(*_args: object) -> None:
         raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
@@ -433,10 +433,11 @@ def _check_dimension(block: bytes, name: str) -> None:
         return
     rows = int(match.group(4)) - int(match.group(2)) + 1
     cols = _col_number(match.group(3)) - _col_number(match.group(1)) + 1
-    _check_area(rows, cols, name, "dichiara")
+    check_area(rows, cols, name, "dichiara")
 
 
-def _check_area(rows: int, cols: int, name: str, verb: str) -> None:
+def check_area(rows: int, cols: int, name: str, verb: str) -> None:
+    """Raise BookError when a sheet of ``rows`` x ``cols`` passes the caps of ``limits``."""
     if rows > limits.MAX_ROWS or cols > limits.MAX_COLS or rows * cols > limits.MAX_SHEET_CELLS:
         raise BookError(
             f"il foglio {name} {verb} un'area di {rows:,} righe x {cols:,} colonne "
@@ -480,7 +481,7 @@ def _scan_block(block: bytes, sheet: SheetScan, name: str) -> None:
         rows = _ROW_REFS.findall(block)
         sheet.max_row += n_rows - len(rows)
     sheet.max_row = max(sheet.max_row, *map(int, set(rows)), 0)
-    _check_area(sheet.max_row, sheet.max_col, name, "ha celle che occupano almeno")
+    check_area(sheet.max_row, sheet.max_col, name, "ha celle che occupano almeno")
     _scan_flags(block, sheet)
 
 
