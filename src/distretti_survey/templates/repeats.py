@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 #: Empty answer rows offered on a repeat sheet; a nested repeat has several rows per parent.
 INTERVENTION_ROWS = 40
-NESTED_ROWS = 100
+NESTED_ROWS = 80
 #: Rows of a master repeat sheet that carry the validations (the sheet itself is not limited).
 MASTER_ROWS = 500
 
