@@ -1,4 +1,4 @@
-"""Read a per-district data-entry workbook (the layout that ``templates.py`` writes)."""
+"""Read a per-district data-entry workbook (the layout that ``templates`` writes)."""
 
 from __future__ import annotations
 
@@ -192,31 +192,36 @@ def _resolve_sheets(
                 )
             )
     for logical in answers:
-        name = resolved.get(logical)
-        for rng in book.merged.get(name, []) if name else []:
-            found.append(
-                _finding(
-                    book,
-                    name,
-                    rng,
-                    f"Celle unite {rng}: è letto solo il valore della prima cella.",
-                    "Separare le celle e ripetere il valore dove serve.",
-                )
-            )
-        for ref, (formula, cached) in sorted(book.formulas.get(name, {}).items()) if name else []:
-            if cached:
-                msg, hint = (
-                    "La cella contiene una formula: usato il valore calcolato.",
-                    ("Sostituire la formula con il valore."),
-                )
-            else:
-                msg, hint = (
-                    ("La cella contiene una formula senza valore calcolato: considerata vuota."),
-                    "Aprire e salvare il file in Excel, o ",
-                )
-                hint += "scrivere il valore al posto della formula."
-            found.append(_finding(book, name, ref, msg, hint, value=formula))
+        if logical in resolved:
+            _cell_findings(book, resolved[logical], found)
     return resolved, extra
+
+
+def _cell_findings(book: Book, name: str, found: list[Finding]) -> None:
+    """Report merged cells and formulas of a sheet with answers."""
+    for rng in book.merged.get(name, []):
+        found.append(
+            _finding(
+                book,
+                name,
+                rng,
+                f"Celle unite {rng}: è letto solo il valore della prima cella.",
+                "Separare le celle e ripetere il valore dove serve.",
+            )
+        )
+    for ref, (formula, cached) in sorted(book.formulas.get(name, {}).items()):
+        if cached:
+            msg, hint = (
+                "La cella contiene una formula: usato il valore calcolato.",
+                ("Sostituire la formula con il valore."),
+            )
+        else:
+            msg, hint = (
+                ("La cella contiene una formula senza valore calcolato: considerata vuota."),
+                "Aprire e salvare il file in Excel, o ",
+            )
+            hint += "scrivere il valore al posto della formula."
+        found.append(_finding(book, name, ref, msg, hint, value=formula))
 
 
 def _read_meta(rows: list[list[object]], sheet: str) -> dict[str, RawCell]:
