@@ -528,3 +528,30 @@ def test_template_and_validate_commands_end_to_end(wave_dir, repo_root, tmp_path
     assert line in result.stdout
     assert (checked / "repeat_finanziamenti.csv").exists()
     assert (checked / "repeat_eventi.csv").exists()
+
+
+def test_hand_added_sheet_of_a_nested_repeat_without_link_is_reported_not_attached(
+    blank_books, instrument, tmp_path
+):
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    path = folder / blank_books[0].name
+    path.write_bytes(blank_books[0].read_bytes())
+    fill_book(path, D01_INTERVENTIONS, {3: (3, 0, 100.0)}, {})
+    wb = load_workbook(path)
+    wb.security.lockStructure = False
+    extra = wb.create_sheet("Altri finanziamenti")
+    extra.append(["funding_source", "funding_amount"])
+    typed = [("regione", 10.0), ("comune", 20.0)]
+    for row in typed:
+        extra.append(list(row))
+    wb.save(path)
+    result = read_wave(folder, instrument)
+    on_extra = [f for f in result.findings if f.sheet == "Altri finanziamenti"]
+    assert any(f.severity == "warning" and "inatteso" in f.message for f in on_extra)
+    missing = [f for f in on_extra if f.severity == "error"]
+    assert len(missing) == 1 and "riga di Interventi" in missing[0].message
+    assert f"righe 2-{1 + len(typed)}" in missing[0].message
+    count = result.accounting.repeats["finanziamenti"]
+    assert (count.read, count.accepted, count.rejected_count) == (1 + len(typed), 1, len(typed))
+    assert list(result.data.repeats["finanziamenti"]["funding_amount"]) == [100.0]

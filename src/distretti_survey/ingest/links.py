@@ -114,7 +114,7 @@ class RepeatReader:
         link = link_column(rows, header, self._link_texts(parent)) if parent else None
         if parent and link is None:
             label = parent_link_label(self._parent_title(parent))
-            self._lose_sheet(sheet, repeat, f"Manca la colonna «{label}»", label)
+            self._lose_sheet(sheet, repeat, f"Manca la colonna «{label}»", label, header + 1)
             return
         for r in range(header + 1, len(rows)):
             row = rows[r]
@@ -156,9 +156,12 @@ class RepeatReader:
             )
         )
 
-    def _lose_sheet(self, sheet: str, repeat: str, what: str, column: str) -> None:
-        """Report a table that cannot be read (no header, or no link column) with its rows."""
-        content = content_rows(self.book.sheets[sheet])
+    def _lose_sheet(self, sheet: str, repeat: str, what: str, column: str, start: int = 0) -> None:
+        """Report a table that cannot be read (no header, or no link column) with its rows.
+
+        ``start`` is the first row (0-based) that may hold data: the rows below the header.
+        """
+        content = content_rows(self.book.sheets[sheet], start)
         if not content:
             return
         self._finding(
