@@ -555,3 +555,8 @@ def test_hand_added_sheet_of_a_nested_repeat_without_link_is_reported_not_attach
     count = result.accounting.repeats["finanziamenti"]
     assert (count.read, count.accepted, count.rejected_count) == (1 + len(typed), 1, len(typed))
     assert list(result.data.repeats["finanziamenti"]["funding_amount"]) == [100.0]
+
+
+def test_workbooks_with_new_sheets_are_byte_identical_on_rerun(instrument, blank_books, tmp_path):
+    again = build_templates(instrument, DISTRICTS, tmp_path)
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in blank_books]

@@ -209,8 +209,8 @@ def district_repeat_lines(instrument: Instrument) -> list[str]:
             )
             continue
         fields = ", ".join(q.label("it") for q in t.fields)
-        line = f"Nel foglio {t.sheet} scrivere una riga per ogni «{t.label}», dalla riga 3: "
-        line += f"{fields}."
+        sheet = t.sheet if t.sheet == t.label else f"{t.sheet} («{t.label}»)"
+        line = f"Nel foglio {sheet} scrivere una riga per voce, dalla riga 3: {fields}."
         if t.parent:
             line += (
                 f" Nella prima colonna («{parent_link_label(t.parent_sheet)}») scrivere il "
@@ -231,7 +231,7 @@ def master_repeat_lines(instrument: Instrument) -> list[str]:
                 "Foglio «interventi»: una riga per intervento, con il codice del distretto."
             )
             continue
-        line = f"Foglio «{t.sheet}»: una riga per ogni «{t.label}», con il codice del distretto"
+        line = f"Foglio «{t.sheet}» («{t.label}»): una riga per voce, con il codice del distretto"
         if t.parent:
             line += (
                 f"; nella colonna {PARENT_LINK} il numero della riga del foglio "
