@@ -4,7 +4,9 @@ One row per interview, one column per question, found by content (see ``columns.
 names or labels in any language, with or without group paths. Each other sheet holds the rows
 of one repeat group, recognised by its columns and linked to its parent row by ``_parent_index``
 (KoboToolbox: the parent's ``_index``), ``PARENT_KEY`` (ODK Central: the parent's ``KEY``) or,
-in a master workbook, ``district_id``. A sheet that matches no repeat is reported with its rows.
+in a master workbook, ``district_id`` (and, for a nested repeat, ``_parent_row``: the Excel row
+of its parent's row, see ``links.master_parent``). A sheet that matches no repeat is reported
+with its rows.
 """
 
 from __future__ import annotations
