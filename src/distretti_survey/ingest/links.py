@@ -29,6 +29,8 @@ def row_number(value: object) -> int | None:
     --------
     >>> row_number(3), row_number(4.0), row_number(" 5 "), row_number(2.5), row_number("tre")
     (3, 4, 5, None, None)
+    >>> row_number("²"), row_number(True), row_number(float("nan"))
+    (None, None, None)
     """
     if isinstance(value, bool):
         return None
@@ -37,7 +39,7 @@ def row_number(value: object) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = text_value(value).strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def link_problem(
@@ -57,7 +59,7 @@ def link_problem(
         return f"manca il foglio «{title}»", "foglio collegato mancante"
     if dropped:
         return (
-            f"la riga {number} del foglio «{title}» non è stata letta (vedi sopra)",
+            f"la riga {number} del foglio «{title}» non è stata letta (vedi la sua segnalazione)",
             "riga collegata non letta",
         )
     if number < rows.start:
