@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from distretti_survey.ingest.spec import FormSpec
 from distretti_survey.ingest.values import fold, is_blank, text_value
+from distretti_survey.layout import PARENT_LINK
 
 #: Rows scanned from the top of a sheet for its header row.
 HEADER_SCAN = 12
@@ -187,24 +188,43 @@ def locate_header(
 
 
 def match_repeat(
-    rows: Sequence[Sequence[object]], spec: FormSpec
+    rows: Sequence[Sequence[object]], spec: FormSpec, repeat: str = ""
 ) -> tuple[str, int | None, dict[int, str]]:
     """Return (repeat, last header row, column -> question) of the repeat table in ``rows``.
 
-    The repeat is the one with most of its questions among the header's columns; ("", None,
-    {}) when no row near the top names a question of any repeat.
+    Without ``repeat`` it is the one with most of its questions among the header's columns;
+    with it (a sheet of the template, which says whose it is) only its questions are looked
+    for. ("", None, {}) when no row near the top names a question of the repeat(s).
     """
-    wanted = {q.name for q in spec.questions.values() if q.repeat}
+    wanted = {
+        q.name for q in spec.questions.values() if q.repeat and q.repeat == (repeat or q.repeat)
+    }
     header, columns, _ = locate_header(rows, spec, wanted)
     if header is None:
         return "", None, {}
     counts: dict[str, int] = {}
     for name in columns.values():
-        repeat = spec.questions[name.partition("/")[0]].repeat
-        counts[repeat] = counts.get(repeat, 0) + 1
+        owner = spec.questions[name.partition("/")[0]].repeat
+        counts[owner] = counts.get(owner, 0) + 1
     repeat = max(counts, key=lambda k: (counts[k], k == spec.main_repeat))
     fields = {q.name for q in spec.repeat_fields(repeat)}
     return repeat, header, {c: n for c, n in columns.items() if n.partition("/")[0] in fields}
+
+
+def link_column(rows: Sequence[Sequence[object]], header: int, texts: set[str]) -> int | None:
+    """Return the column of a nested repeat's link to its parent row, or None.
+
+    It is the column whose header (the last header row or the one above, for a template's
+    labels and names) is ``layout.PARENT_LINK`` or one of ``texts`` (its labels, folded).
+    """
+    wanted = {fold(PARENT_LINK), *texts}
+    for r in (header, header - 1):
+        if r < 0 or r >= len(rows):
+            continue
+        for c, value in enumerate(rows[r]):
+            if fold(text_value(value)) in wanted:
+                return c
+    return None
 
 
 def content_rows(rows: Sequence[Sequence[object]], start: int = 0) -> tuple[int, ...]:

@@ -7,9 +7,7 @@ from functools import cached_property
 
 from distretti_survey.ingest.values import Choice, fold
 from distretti_survey.instrument import NO_ANSWER_TYPES, Instrument, Question
-
-#: The repeat the demo questionnaire calls ``interventions``: ``SurveyData.interventions``.
-MAIN_REPEAT = "interventions"
+from distretti_survey.layout import main_repeat, repeat_sheets
 
 #: Question types that hold no answer in a workbook: group markers and ``NO_ANSWER_TYPES``.
 STRUCTURE_TYPES = NO_ANSWER_TYPES | {
@@ -49,11 +47,15 @@ class QuestionSpec:
 
 @dataclass(frozen=True)
 class RepeatSpec:
-    """One repeat group: its name, the repeat it sits in ("" at the top) and its labels."""
+    """One repeat group: its name, the repeat it sits in ("" at the top) and its labels.
+
+    ``label`` is the label the templates show (``Section.label()``), which names its sheet.
+    """
 
     name: str
     parent: str = ""
     labels: tuple[str, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,12 @@ class FormSpec:
         The repeat named ``interventions`` when there is one, else the first repeat of the
         questionnaire that is not inside another repeat ("" when there is no repeat).
         """
-        if MAIN_REPEAT in self.repeats:
-            return MAIN_REPEAT
-        return next((r.name for r in self.repeats.values() if not r.parent), "")
+        return main_repeat([(r.name, r.parent) for r in self.repeats.values()])
+
+    @cached_property
+    def repeat_sheets(self) -> dict[str, str]:
+        """Return repeat -> its sheet in a per-district workbook (``layout.repeat_sheets``)."""
+        return repeat_sheets([(r.name, r.label, r.parent) for r in self.repeats.values()])
 
     def repeat_fields(self, repeat: str | None = None) -> tuple[QuestionSpec, ...]:
         """Return the questions of one repeat group (default: the main one), in order."""
@@ -230,7 +235,7 @@ def _repeats(instrument: Instrument) -> dict[str, RepeatSpec]:
         while parent and by_name[parent].kind != "repeat":
             parent = by_name[parent].parent or ""
         labels = tuple(text for _, text in section.labels if text)
-        out[section.name] = RepeatSpec(section.name, parent, labels)
+        out[section.name] = RepeatSpec(section.name, parent, labels, section.label())
     return out
 
 

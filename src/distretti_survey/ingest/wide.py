@@ -4,7 +4,9 @@ One row per interview, one column per question, found by content (see ``columns.
 names or labels in any language, with or without group paths. Each other sheet holds the rows
 of one repeat group, recognised by its columns and linked to its parent row by ``_parent_index``
 (KoboToolbox: the parent's ``_index``), ``PARENT_KEY`` (ODK Central: the parent's ``KEY``) or,
-in a master workbook, ``district_id``. A sheet that matches no repeat is reported with its rows.
+in a master workbook, ``district_id`` (and, for a nested repeat, ``_parent_row``: the Excel row
+of its parent's row, see ``links.master_parent``). A sheet that matches no repeat is reported
+with its rows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from distretti_survey.ingest.columns import (
     match_repeat,
     read_header,
 )
+from distretti_survey.ingest.links import master_parent
 from distretti_survey.ingest.model import RowsLost, row_ranges
 from distretti_survey.ingest.records import RawCell, RawInterview, RepeatRow
 from distretti_survey.ingest.spec import DATE_TYPES, NUMBER_TYPES, FormSpec
@@ -276,6 +279,10 @@ class _Links:
     index: dict[str, dict[str, tuple[RawInterview, int | None]]] = field(default_factory=dict)
     key: dict[str, tuple[RawInterview, int | None]] = field(default_factory=dict)
     by_district: dict[str, list[RawInterview]] = field(default_factory=dict)
+    #: repeat -> sheet -> Excel row -> (interview, position) of the rows read (master links)
+    rows: dict[str, dict[str, dict[int, list[tuple[RawInterview, int]]]]] = field(
+        default_factory=dict
+    )
 
     def add_main(self, sheet: str, meta: dict[str, RawCell], interview: RawInterview) -> None:
         self._add(("", sheet), meta, (interview, None))
@@ -341,6 +348,8 @@ def _read_repeat_sheets(
         rows = book.sheets[table.sheet]
         names = set(table.columns.values())
         link = next((k for k in ("_parent_index", "_parent_key", "district_id") if k in names), "")
+        # A master's nested repeat names its parent's row (PARENT_LINK) beside the district.
+        by_row = link == "district_id" and bool(spec.repeats[repeat].parent)
         fields = {q.name for q in spec.repeat_fields(repeat)}
         orphans: list[int] = []
         for r in range(table.header + 1, len(rows)):
@@ -350,7 +359,14 @@ def _read_repeat_sheets(
                 if any(not is_blank(v) for v in rows[r]) and not _only_meta(cells):
                     _lost_outside(book, table, r, repeat, found, lost)
                 continue
-            owners = _owners(links, link, cells, spec, repeat, main.sheet)
+            if by_row:
+                owners = master_parent(
+                    book, spec, repeat, links.rows, cells, (table.sheet, r), found, lost
+                )
+                if owners is None:
+                    continue  # reported, with the row listed as lost
+            else:
+                owners = _owners(links, link, cells, spec, repeat, main.sheet)
             if not owners:
                 orphans.append(r)
                 continue
@@ -360,6 +376,8 @@ def _read_repeat_sheets(
                     repeat, RepeatRow(values, table.sheet, r + 1, parent)
                 )
                 links._add((table.sheet, repeat), meta, (interview, pos))
+                sheet_rows = links.rows.setdefault(repeat, {}).setdefault(table.sheet, {})
+                sheet_rows.setdefault(r + 1, []).append((interview, pos))
         if orphans:
             _report_orphans(book, table, repeat, link, rows, orphans, found, lost)
 

@@ -1,22 +1,22 @@
-"""Read a per-district data-entry workbook (the layout that ``templates.py`` writes)."""
+"""Read a per-district data-entry workbook (the layout that ``templates`` writes)."""
 
 from __future__ import annotations
 
 from distretti_survey.findings import Finding
 from distretti_survey.ingest.book import Book
-from distretti_survey.ingest.columns import HEADER_SCAN, content_rows, match_repeat
+from distretti_survey.ingest.columns import HEADER_SCAN, content_rows
+from distretti_survey.ingest.links import RepeatReader
 from distretti_survey.ingest.model import RowsLost, row_ranges
-from distretti_survey.ingest.records import RawCell, RawInterview, RepeatRow
+from distretti_survey.ingest.records import RawCell, RawInterview
 from distretti_survey.ingest.spec import FormSpec
 from distretti_survey.ingest.values import cell_ref, closest, fold, is_blank, text_value
 from distretti_survey.layout import (
     ANSWER_COLUMN,
     CODE_COLUMN,
     HIDDEN_SHEETS,
-    KNOWN_SHEETS,
+    INSTRUCTIONS_SHEET,
     META_SHEET,
     QUESTION_SHEETS,
-    REPEAT_SHEET,
 )
 
 HIDDEN_OK = set(HIDDEN_SHEETS)
@@ -51,17 +51,20 @@ def read_district_book(
     """
     found: list[Finding] = []
     lost: list[RowsLost] = []
-    sheets, extra = _resolve_sheets(book, found)
+    sheets, extra = _resolve_sheets(book, spec, found)
     interview = RawInterview(file=book.name, source=book.name, labels_expected=True)
     if META_SHEET in sheets:
         interview.meta = _read_meta(book.sheets[sheets[META_SHEET]], sheets[META_SHEET])
     for logical in QUESTION_SHEETS:
         if logical in sheets:
             _read_question_sheet(book, sheets[logical], spec, interview, found, lost)
-    if REPEAT_SHEET in sheets:
-        _read_repeat_sheet(book, sheets[REPEAT_SHEET], spec, interview, found, lost)
+    # Questionnaire order: a nested repeat's sheet is read after its parent's, to link to it.
+    reader = RepeatReader(book, spec, interview, found, lost, sheets)
+    for repeat, title in spec.repeat_sheets.items():
+        if title in sheets:
+            reader.read(sheets[title], repeat)
     for name in extra:
-        _read_extra_sheet(book, name, spec, interview, found, lost)
+        _read_extra_sheet(book, name, spec, reader, found, lost)
     return interview, found, lost
 
 
@@ -69,13 +72,12 @@ def _read_extra_sheet(
     book: Book,
     name: str,
     spec: FormSpec,
-    interview: RawInterview,
+    reader: RepeatReader,
     found: list[Finding],
     lost: list[RowsLost],
 ) -> None:
     """Read a sheet the template does not have: a repeat table if it holds one, else report it."""
-    rows = book.sheets[name]
-    repeat, header, _ = match_repeat(rows, spec) if spec.repeats else ("", None, {})
+    repeat, header = reader.match(name)
     if header is not None:
         found.append(
             _finding(
@@ -88,9 +90,9 @@ def _read_extra_sheet(
                 value=name,
             )
         )
-        _read_repeat_sheet(book, name, spec, interview, found, lost)
+        reader.read(name, repeat)
         return
-    content = content_rows(rows)
+    content = content_rows(book.sheets[name])
     where = f" (righe {row_ranges(content)})" if content else ""
     found.append(
         _finding(
@@ -129,17 +131,23 @@ def _finding(
     )
 
 
-def _resolve_sheets(book: Book, found: list[Finding]) -> tuple[dict[str, str], list[str]]:
+def _resolve_sheets(
+    book: Book, spec: FormSpec, found: list[Finding]
+) -> tuple[dict[str, str], list[str]]:
     """Map each expected sheet to the actual name, reporting renamed and hidden sheets.
 
-    Returns the mapping and the sheets the template does not have (read or reported later).
+    The expected sheets are the template's: the question sheets, one per repeat of the
+    questionnaire (``FormSpec.repeat_sheets``), the instructions and the hidden ones. Returns
+    the mapping and the sheets the template does not have (read or reported later).
     """
+    answers = (*QUESTION_SHEETS, *spec.repeat_sheets.values())
+    known = (*answers, INSTRUCTIONS_SHEET, *HIDDEN_SHEETS)
     actual = list(book.sheets)
     resolved: dict[str, str] = {}
-    for expected in KNOWN_SHEETS:
+    for expected in known:
         if expected in book.sheets:
             resolved[expected] = expected
-    for expected in KNOWN_SHEETS:
+    for expected in known:
         if expected in resolved:
             continue
         free = [s for s in actual if s not in resolved.values()]
@@ -159,7 +167,7 @@ def _resolve_sheets(book: Book, found: list[Finding]) -> tuple[dict[str, str], l
                     value=match[0],
                 )
             )
-        elif expected in (*QUESTION_SHEETS, REPEAT_SHEET):
+        elif expected in answers:
             found.append(
                 _finding(
                     book,
@@ -183,32 +191,37 @@ def _resolve_sheets(book: Book, found: list[Finding]) -> tuple[dict[str, str], l
                     "Scoprire il foglio e verificarne il contenuto.",
                 )
             )
-    for logical in (*QUESTION_SHEETS, REPEAT_SHEET):
-        name = resolved.get(logical)
-        for rng in book.merged.get(name, []) if name else []:
-            found.append(
-                _finding(
-                    book,
-                    name,
-                    rng,
-                    f"Celle unite {rng}: è letto solo il valore della prima cella.",
-                    "Separare le celle e ripetere il valore dove serve.",
-                )
-            )
-        for ref, (formula, cached) in sorted(book.formulas.get(name, {}).items()) if name else []:
-            if cached:
-                msg, hint = (
-                    "La cella contiene una formula: usato il valore calcolato.",
-                    ("Sostituire la formula con il valore."),
-                )
-            else:
-                msg, hint = (
-                    ("La cella contiene una formula senza valore calcolato: considerata vuota."),
-                    "Aprire e salvare il file in Excel, o ",
-                )
-                hint += "scrivere il valore al posto della formula."
-            found.append(_finding(book, name, ref, msg, hint, value=formula))
+    for logical in answers:
+        if logical in resolved:
+            _cell_findings(book, resolved[logical], found)
     return resolved, extra
+
+
+def _cell_findings(book: Book, name: str, found: list[Finding]) -> None:
+    """Report merged cells and formulas of a sheet with answers."""
+    for rng in book.merged.get(name, []):
+        found.append(
+            _finding(
+                book,
+                name,
+                rng,
+                f"Celle unite {rng}: è letto solo il valore della prima cella.",
+                "Separare le celle e ripetere il valore dove serve.",
+            )
+        )
+    for ref, (formula, cached) in sorted(book.formulas.get(name, {}).items()):
+        if cached:
+            msg, hint = (
+                "La cella contiene una formula: usato il valore calcolato.",
+                ("Sostituire la formula con il valore."),
+            )
+        else:
+            msg, hint = (
+                ("La cella contiene una formula senza valore calcolato: considerata vuota."),
+                "Aprire e salvare il file in Excel, o ",
+            )
+            hint += "scrivere il valore al posto della formula."
+        found.append(_finding(book, name, ref, msg, hint, value=formula))
 
 
 def _read_meta(rows: list[list[object]], sheet: str) -> dict[str, RawCell]:
@@ -328,56 +341,3 @@ def _report_uncoded(
         )
     )
     lost.append(RowsLost(book.name, sheet, tuple(uncoded), "", "senza codice di domanda"))
-
-
-def _read_repeat_sheet(
-    book: Book,
-    sheet: str,
-    spec: FormSpec,
-    interview: RawInterview,
-    found: list[Finding],
-    lost: list[RowsLost],
-) -> None:
-    """Read a repeat table whose header row is found by content, anywhere near the top."""
-    rows = book.sheets[sheet]
-    repeat, header, columns = match_repeat(rows, spec)
-    if header is None:
-        content = content_rows(rows)
-        if content:
-            what = f"righe {row_ranges(content)}"
-            found.append(
-                _finding(
-                    book,
-                    sheet,
-                    "",
-                    f"Intestazione della tabella non trovata nel foglio «{sheet}»: {what} non "
-                    "lette.",
-                    "Ripristinare la riga con i nomi (o le etichette) delle colonne del modello.",
-                    severity="error",
-                )
-            )
-            lost.append(RowsLost(book.name, sheet, content, "", "intestazione non trovata"))
-        return
-    for r in range(header + 1, len(rows)):
-        row = rows[r]
-        cells = {
-            name: RawCell(row[c] if c < len(row) else None, sheet, cell_ref(r, c))
-            for c, name in columns.items()
-        }
-        if all(is_blank(cell.value) for cell in cells.values()):
-            if any(not is_blank(v) for v in row):
-                lost.append(
-                    RowsLost(book.name, sheet, (r + 1,), repeat, "valori fuori dalle colonne")
-                )
-                found.append(
-                    _finding(
-                        book,
-                        sheet,
-                        f"A{r + 1}",
-                        f"Riga {r + 1}: valori fuori dalle colonne della tabella, non letti.",
-                        "Scrivere i valori nelle colonne con l'intestazione.",
-                        severity="error",
-                    )
-                )
-            continue  # blank rows (trailing or in between) are not repeat rows
-        interview.add_repeat_row(repeat, RepeatRow(cells, sheet, r + 1))

@@ -2,8 +2,9 @@
 
 The layout is declared in ``layout`` and read by ``ingest`` (see ARCHITECTURE.md): question
 sheets ``Profilo``, ``Formazione``, ``Governance`` (columns codice, domanda, risposta, note),
-the repeat sheet ``Interventi`` (labels in row 1, question names in hidden row 2, answers from
-row 3), hidden ``_liste`` (dropdown values as ranges) and hidden ``_meta`` (key, value).
+one sheet per repeat group (``Interventi`` for the main one; labels in row 1, question names in
+hidden row 2, answers from row 3; see ``repeats``), hidden ``_liste`` (dropdown values as
+ranges) and hidden ``_meta`` (key, value). ``cells`` holds what both workbooks share.
 
 ``build_district_workbook`` and ``build_master_workbook`` return openpyxl workbooks and touch no
 file; ``build_templates`` writes them, byte-stable.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,176 +21,55 @@ from distretti_survey.errors import ConfigError, InputError
 from distretti_survey.instrument import NO_ANSWER_TYPES
 from distretti_survey.layout import (
     GROUP_SHEETS,
-    INSTRUCTIONS_SHEET,
     LISTS_SHEET,
     MASTER_REPEAT_SHEET,
     MASTER_SHEET,
-    META_SHEET,
+    PARENT_LINK,
     QUESTION_HEADER,
     QUESTION_SHEETS,
-    REPEAT_SHEET,
-    YES,
+)
+from distretti_survey.templates.cells import (
+    ListRanges,
+    answer_style,
+    calibri,
+    instructions,
+    protect,
+    validation,
+    write_lists,
+    write_meta,
+)
+from distretti_survey.templates.repeats import (
+    MASTER_ROWS,
+    district_repeat_lines,
+    link_validation,
+    master_repeat_columns,
+    master_repeat_lines,
+    repeat_sheets_of,
 )
 from distretti_survey.xlsx_io import print_setup, row_height, safe_text, stable_save, wrapped_lines
 
 if TYPE_CHECKING:
     import pandas as pd
     from openpyxl import Workbook
-    from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
     from distretti_survey.instrument import Instrument, Question
 
-REPEAT = "interventions"
+__all__ = [
+    "build_district_workbook",
+    "build_master_workbook",
+    "build_templates",
+    "master_columns",
+    "master_repeat_columns",
+]
+
 REQUIRED_NOTE = "obbligatoria"
-#: Empty answer rows offered on the ``Interventi`` sheet.
-INTERVENTION_ROWS = 40
-REQUIRED_FILL = "FFF2CC"  # light yellow: the cells an interviewer must not leave empty
-ANSWER_FILL = "EAF1FB"  # light blue: the other answer cells
-_BOUND = re.compile(r"^\.\s*(>=|<=|>|<)\s*(-?\d+(?:[.,]\d+)?)$")
-_OPERATORS = {
-    "between": "between",
-    ">=": "greaterThanOrEqual",
-    "<=": "lessThanOrEqual",
-    ">": "greaterThan",
-    "<": "lessThan",
-}
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 #: Lines reserved for an open answer, so a printed form has room to write on.
 OPEN_ANSWER_LINES = 5
 #: Widths (characters) of the question sheets' label and note columns.
 LABEL_WIDTH, NOTE_WIDTH = 60, 42
-#: Fits a portrait A4 page unscaled: LibreOffice does not shrink a one-column sheet to fit.
-INSTRUCTIONS_WIDTH = 80
 MULTI_NOTE = "risposta multipla: scrivere «sì» accanto a ogni opzione indicata"
-
-
-@dataclass(frozen=True)
-class _ListRanges:
-    """Where each dropdown list sits on ``_liste`` (list name -> absolute range formula)."""
-
-    ranges: dict[str, str]
-
-
-def _font(**style: object) -> Font:
-    """Return a Calibri 11 font with ``style``.
-
-    A bare ``Font(bold=True)`` names no family, and LibreOffice then draws it in a serif face.
-    """
-    from openpyxl.styles import Font
-
-    return Font(**{"name": "Calibri", "size": 11, **style})
-
-
-def _write_lists(wb: Workbook, instrument: Instrument, *, codes: bool) -> _ListRanges:
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(LISTS_SHEET)
-    lists = {
-        name: [c.name if codes else c.label("it") for c in instrument.choices(name)]
-        for name in instrument.list_names
-    }
-    lists["_sì" if not codes else "_01"] = [YES] if not codes else [1, 0]
-    ranges = {}
-    for index, (name, values) in enumerate(lists.items(), start=1):
-        col = get_column_letter(index)
-        ws.cell(1, index, name)
-        for row, value in enumerate(values, start=2):
-            ws.cell(row, index, safe_text(value))
-        ranges[name] = f"'{LISTS_SHEET}'!${col}$2:${col}${len(values) + 1}"
-    ws.sheet_state = "hidden"
-    return _ListRanges(ranges)
-
-
-def _write_meta(wb: Workbook, instrument: Instrument, district: tuple[str, str] | None) -> None:
-    ws = wb.create_sheet(META_SHEET)
-    rows = [
-        ("form_id", instrument.form_id),
-        ("version", instrument.version),
-        ("wave", instrument.wave),
-    ]
-    if district is not None:
-        rows += [("district_id", district[0]), ("district_name", district[1])]
-    rows.append(("synthetic", "yes" if instrument.synthetic else "no"))
-    for key, value in rows:
-        ws.append([key, safe_text(value)])
-    ws.sheet_state = "hidden"
-
-
-def _excel_number(value: float) -> str:
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _validation(q: Question, lists: _ListRanges, list_name: str | None = None):
-    """Return the DataValidation for the answer cells of ``q`` (None when free text)."""
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from distretti_survey.xpath import numeric_bounds
-
-    list_name = list_name or q.list_name
-    if list_name:
-        return DataValidation(
-            type="list",
-            formula1=lists.ranges[list_name],
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Valore non valido",
-            error="Scegliere un valore dall'elenco.",
-        )
-    if q.type in ("decimal", "integer"):
-        kind = "decimal" if q.type == "decimal" else "whole"
-        match = _BOUND.match(q.constraint)
-        op, bound = (
-            (match.group(1), match.group(2).replace(",", ".")) if match else (">=", "-1E+15")
-        )
-        text = f"Scrivere un numero {op} {bound}." if match else "Scrivere un numero."
-        low, high = (None, None) if match else numeric_bounds(q.constraint) or (None, None)
-        bound2 = None
-        if low is not None and high is not None:  # ". >= 0 and . <= 10000000"
-            op, bound, bound2 = "between", _excel_number(low), _excel_number(high)
-            text = f"Scrivere un numero tra {bound} e {high:,.0f}.".replace(",", ".")
-        elif low is not None or high is not None:
-            op, bound = (">=", _excel_number(low)) if high is None else ("<=", _excel_number(high))
-            text = f"Scrivere un numero {op} {bound}."
-        return DataValidation(
-            type=kind,
-            operator=_OPERATORS[op],
-            formula1=bound,
-            formula2=bound2,
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Numero non valido",
-            error=text + " Senza «€».",
-        )
-    if q.type in ("date", "datetime"):
-        return DataValidation(
-            type="date",
-            operator="between",
-            formula1="DATE(2000,1,1)",
-            formula2="DATE(2100,12,31)",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Data non valida",
-            error="Scrivere una data, per esempio 15/06/2011.",
-        )
-    return None
-
-
-def _answer_style(cell, q: Question) -> None:
-    from openpyxl.styles import PatternFill, Protection
-
-    cell.protection = Protection(locked=False)
-    colour = REQUIRED_FILL if q.required else ANSWER_FILL
-    cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
-    if q.type in ("date", "datetime"):
-        cell.number_format = "DD/MM/YYYY"
-
-
-def _protect(ws: Worksheet) -> None:
-    # No password: the point is to stop accidental edits of the layout, not to lock anyone out.
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
 
 
 def _answer_lines(q: Question, instrument: Instrument, width: float) -> int:
@@ -222,7 +101,7 @@ def _question_sheet(
     instrument: Instrument,
     title: str,
     items: list,
-    lists: _ListRanges,
+    lists: ListRanges,
     district: tuple[str, str],
 ) -> None:
     from openpyxl.styles import Alignment
@@ -230,7 +109,7 @@ def _question_sheet(
     ws = wb.create_sheet(title)
     ws.append(QUESTION_HEADER)
     for cell in ws[1]:
-        cell.font = _font(bold=True)
+        cell.font = calibri(bold=True)
     questions = [item for item in items if not isinstance(item, str)]
     code_width, answer_width = _question_widths(instrument, questions)
     widths = (code_width, LABEL_WIDTH, answer_width, NOTE_WIDTH)
@@ -239,7 +118,7 @@ def _question_sheet(
     for item in items:
         if isinstance(item, str):  # a section heading: no code, so ingest skips the row
             ws.append([None, safe_text(item)])
-            ws.cell(ws.max_row, 2).font = _font(bold=True, italic=True)
+            ws.cell(ws.max_row, 2).font = calibri(bold=True, italic=True)
             ws.cell(ws.max_row, 2).alignment = wrap
             ws.row_dimensions[ws.max_row].height = row_height(wrapped_lines(item, LABEL_WIDTH))
             continue
@@ -250,7 +129,7 @@ def _question_sheet(
                 n for n in (REQUIRED_NOTE if q.required else "", MULTI_NOTE, q.hint) if n
             )
             ws.append([None, safe_text(q.label("it")), None, safe_text(note)])
-            ws.cell(ws.max_row, 2).font = _font(bold=True)
+            ws.cell(ws.max_row, 2).font = calibri(bold=True)
             _size_row(ws, ws.max_row, widths, 1, wrap)
         previous = q
         row = ws.max_row + 1
@@ -262,8 +141,8 @@ def _question_sheet(
                 ws.cell(row, 3, safe_text(district[0]))
                 note = f"precompilata: {district[1]}"
             else:
-                _answer_style(ws.cell(row, 3), q)
-                dv = _validation(q, lists)
+                answer_style(ws.cell(row, 3), q)
+                dv = validation(q, lists)
                 lines = _answer_lines(q, instrument, answer_width)
             if q.required:
                 note = f"{REQUIRED_NOTE}; {note}" if note else REQUIRED_NOTE
@@ -271,8 +150,8 @@ def _question_sheet(
             ws.cell(row, 1, f"{q.name}/{option.name}")
             ws.cell(row, 2, safe_text(option.label("it")))
             ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top", indent=2)
-            _answer_style(ws.cell(row, 3), q)
-            dv = _validation(q, lists, "_sì")
+            answer_style(ws.cell(row, 3), q)
+            dv = validation(q, lists, "_sì")
             note = None  # said once on the question's row
         ws.cell(row, 4, safe_text(note) if note else None)
         if dv is not None:
@@ -284,7 +163,7 @@ def _question_sheet(
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     print_setup(ws, landscape=True, title_rows="1:1", grid=True)
-    _protect(ws)
+    protect(ws)
 
 
 def _size_row(ws: Worksheet, row: int, widths: tuple, answer_lines: int, wrap) -> None:
@@ -320,101 +199,24 @@ def _sheet_items(instrument: Instrument) -> dict[str, list]:
     return items
 
 
-def _repeat_width(q: Question, instrument: Instrument) -> float:
-    """Return the column width of a repeat field: its dropdown labels fit on one line."""
-    if q.list_name:
-        labels = [c.label("it") for c in instrument.choices(q.list_name)]
-        return min(40, max([16, *(len(label) + 2 for label in labels)]))
-    if q.type == "text":
-        return 45
-    return 16  # numbers and dates
-
-
-def _repeat_sheet(wb: Workbook, instrument: Instrument, lists: _ListRanges) -> None:
-    from openpyxl.styles import Alignment, PatternFill
-
-    ws = wb.create_sheet(REPEAT_SHEET)
-    fields = instrument.repeat_fields(REPEAT)
-    ws.append([safe_text(q.label("it")) for q in fields])
-    ws.append([q.name for q in fields])
-    ws.row_dimensions[2].hidden = True
-    last = 2 + INTERVENTION_ROWS
-    wrap = Alignment(wrap_text=True, vertical="top")
-    header_lines = 1
-    for col, q in enumerate(fields, start=1):
-        head = ws.cell(1, col)
-        head.font = _font(bold=True)
-        head.alignment = wrap
-        width = _repeat_width(q, instrument)
-        header_lines = max(header_lines, wrapped_lines(head.value, width))
-        if q.required:
-            head.fill = PatternFill("solid", start_color=REQUIRED_FILL, end_color=REQUIRED_FILL)
-        for row in range(3, last + 1):
-            _answer_style(ws.cell(row, col), q)
-            ws.cell(row, col).alignment = wrap
-        dv = _validation(q, lists)
-        if dv is not None:
-            ws.add_data_validation(dv)
-            letter = head.column_letter
-            dv.add(f"{letter}3:{letter}{last}")
-        ws.column_dimensions[head.column_letter].width = width
-    ws.row_dimensions[1].height = row_height(header_lines)
-    for row in range(3, last + 1):  # two lines: room for a description on paper
-        ws.row_dimensions[row].height = row_height(2)
-    ws.freeze_panes = "A3"
-    print_setup(ws, landscape=True, title_rows="1:1", grid=True)
-    _protect(ws)
-
-
-def _instructions(wb: Workbook, instrument: Instrument, lines: list[str]) -> None:
-    from openpyxl.styles import Alignment
-
-    ws = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
-    title = instrument.form_title or "Indagine sui Distretti del Commercio"
-    rows: list[tuple[str, Font | None]] = [
-        (title, _font(bold=True, size=14)),
-        (f"Versione del questionario: {instrument.version} · onda {instrument.wave}", None),
+def _district_lines(instrument: Instrument, district_id: str, district_name: str) -> list[str]:
+    steps = [
+        "Scrivere le risposte solo nella colonna «risposta» dei fogli Profilo, Formazione e "
+        "Governance; le altre colonne sono protette.",
+        "Dove la cella ha un elenco, scegliere la risposta dall'elenco (freccia a destra "
+        "della cella). Per le domande a risposta multipla scrivere «sì» accanto a ogni opzione "
+        "indicata e lasciare vuote le altre.",
+        "Le celle gialle sono obbligatorie (nota «obbligatoria»); le celle azzurre si "
+        "compilano se l'intervistato risponde.",
+        *district_repeat_lines(instrument),
+        "Le risposte aperte vanno trascritte con le parole dell'intervistato.",
+        "Non rinominare, spostare o cancellare fogli, righe o colonne, e non modificare il "
+        "codice del distretto: il file viene letto in automatico.",
     ]
-    if instrument.synthetic:
-        rows.append(
-            (
-                "DATI SINTETICI: questionario dimostrativo, non usare per interviste reali.",
-                _font(bold=True, color="C00000"),
-            )
-        )
-    rows.append(("", None))
-    rows += [(line, None) for line in lines]
-    for row, (text, font) in enumerate(rows, start=1):
-        cell = ws.cell(row, 1, safe_text(text) if text else None)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        size = font.sz if font is not None and font.sz else 11
-        if font is not None:
-            cell.font = font
-        ws.row_dimensions[row].height = row_height(
-            wrapped_lines(text, INSTRUCTIONS_WIDTH, size=size), size
-        )
-    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
-    print_setup(ws, landscape=False)
-    _protect(ws)
-
-
-def _district_lines(district_id: str, district_name: str) -> list[str]:
     return [
         f"Distretto: {district_name} (codice {district_id}).",
         "Come compilare:",
-        "1. Scrivere le risposte solo nella colonna «risposta» dei fogli Profilo, Formazione e "
-        "Governance; le altre colonne sono protette.",
-        "2. Dove la cella ha un elenco, scegliere la risposta dall'elenco (freccia a destra "
-        "della cella). Per le domande a risposta multipla scrivere «sì» accanto a ogni opzione "
-        "indicata e lasciare vuote le altre.",
-        "3. Le celle gialle sono obbligatorie (nota «obbligatoria»); le celle azzurre si "
-        "compilano se l'intervistato risponde.",
-        "4. Nel foglio Interventi scrivere un intervento per riga, dalla riga 3: ambito, "
-        "descrizione, stato, budget previsto e speso in euro (solo numeri, senza «€»), data di "
-        "conclusione prevista (gg/mm/aaaa).",
-        "5. Le risposte aperte vanno trascritte con le parole dell'intervistato.",
-        "6. Non rinominare, spostare o cancellare fogli, righe o colonne, e non modificare il "
-        "codice del distretto: il file viene letto in automatico.",
+        *(f"{n}. {step}" for n, step in enumerate(steps, start=1)),
         "I fogli sono protetti senza password per evitare modifiche involontarie della struttura.",
     ]
 
@@ -440,12 +242,12 @@ def build_district_workbook(
 
     wb = Workbook()
     wb.remove(wb.active)
-    lists = _write_lists(wb, instrument, codes=False)
+    lists = write_lists(wb, instrument, codes=False)
     for title, items in _sheet_items(instrument).items():
         _question_sheet(wb, instrument, title, items, lists, (district_id, district_name))
-    _repeat_sheet(wb, instrument, lists)
-    _write_meta(wb, instrument, (district_id, district_name))
-    _instructions(wb, instrument, _district_lines(district_id, district_name))
+    repeat_sheets_of(wb, instrument, lists)
+    write_meta(wb, instrument, (district_id, district_name))
+    instructions(wb, instrument, _district_lines(instrument, district_id, district_name))
     # Move _liste after the visible sheets so the workbook opens on the instructions.
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
     wb.active = 0
@@ -456,7 +258,10 @@ def build_district_workbook(
 
 
 def master_columns(instrument: Instrument) -> tuple[list[str], list[str]]:
-    """Return the column names of the master sheets ``interviste`` and ``interventi``."""
+    """Return the column names of the master sheets ``interviste`` and ``interventi``.
+
+    ``interventi`` is the main repeat's sheet; ``master_repeat_columns`` gives every repeat's.
+    """
     interviews: list[str] = []
     for q in instrument.questions:
         if q.repeat is not None or q.type in NO_ANSWER_TYPES:
@@ -465,8 +270,8 @@ def master_columns(instrument: Instrument) -> tuple[list[str], list[str]]:
             interviews += [f"{q.name}/{c.name}" for c in instrument.choices(q.list_name)]
         else:
             interviews.append(q.name)
-    repeat = ["district_id", *(q.name for q in instrument.repeat_fields(REPEAT))]
-    return interviews, repeat
+    repeats = master_repeat_columns(instrument)
+    return interviews, repeats.get(MASTER_REPEAT_SHEET, ["district_id"])
 
 
 def build_master_workbook(instrument: Instrument, districts: pd.DataFrame) -> Workbook:
@@ -487,40 +292,42 @@ def build_master_workbook(instrument: Instrument, districts: pd.DataFrame) -> Wo
 
     wb = Workbook()
     wb.remove(wb.active)
-    lists = _write_lists(wb, instrument, codes=True)
+    lists = write_lists(wb, instrument, codes=True)
     by_name = {q.name: q for q in instrument.questions}
-    interview_cols, repeat_cols = master_columns(instrument)
-    for title, columns, prefill in (
-        (MASTER_SHEET, interview_cols, True),
-        (MASTER_REPEAT_SHEET, repeat_cols, False),
-    ):
+    interview_cols, _ = master_columns(instrument)
+    sheets = [(MASTER_SHEET, interview_cols, True)]
+    sheets += [(t, cols, False) for t, cols in master_repeat_columns(instrument).items()]
+    for title, columns, prefill in sheets:
         ws = wb.create_sheet(title)
         ws.append(columns)
         for cell in ws[1]:
-            cell.font = _font(bold=True)
+            cell.font = calibri(bold=True)
         if prefill:
             for district_id in districts["district_id"]:
                 ws.append([safe_text(district_id)])
         # Validations only: styled empty cells would read back as blank rows.
-        last = max(ws.max_row, 500)
+        last = max(ws.max_row, MASTER_ROWS)
         for col, name in enumerate(columns, start=1):
             q = by_name.get(name.split("/", 1)[0])
-            if q is None or name == "district_id":
+            if name == PARENT_LINK:  # a row of the parent's sheet, from row 2
+                dv = link_validation(2, MASTER_ROWS)
+            elif q is None or name == "district_id":
                 continue
-            dv = _validation(q, lists, "_01" if "/" in name else None)
+            else:
+                dv = validation(q, lists, "_01" if "/" in name else None)
             if dv is not None:
                 ws.add_data_validation(dv)
                 letter = ws.cell(1, col).column_letter
                 dv.add(f"{letter}2:{letter}{last}")
         ws.freeze_panes = "B2"
-    _write_meta(wb, instrument, None)
+    write_meta(wb, instrument, None)
     lines = [
         "Foglio «interviste»: una riga per intervista, una colonna per domanda (codici delle "
         "risposte, non etichette; per le domande a risposta multipla 1 = indicata, 0 = no).",
-        "Foglio «interventi»: una riga per intervento, con il codice del distretto.",
+        *master_repeat_lines(instrument),
         "Non rinominare le colonne della riga 1.",
     ]
-    _instructions(wb, instrument, lines)
+    instructions(wb, instrument, lines)
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
     wb.active = 0
     wb.properties.title = f"{instrument.form_title} — master"
