@@ -339,3 +339,20 @@ def test_status_counts_add_up_to_base(rows):
     assert out["count"].sum() == len(frame)
     sums = out.groupby("district_id")["share"].sum()
     assert np.allclose(sums, 1.0)
+
+
+def test_problem_codes_leave_out_the_no_problem_code_of_the_frame():
+    # "No problem" is said by the frame (polarity none), not by a code name in the package.
+    from distretti_survey.report.analysis import problem_codes
+
+    frame = pd.DataFrame(
+        {
+            "code_id": ["G_A", "G_A1", "G_OK", "G_B", "T_X"],
+            "theme": ["governance", "governance", "governance", "governance", "training"],
+            "parent": ["", "G_A", "", None, ""],
+            "polarity": ["absence", "", " none ", "", "none"],
+        }
+    )
+    assert problem_codes(frame, "governance") == ["G_A", "G_B"]
+    assert problem_codes(frame, "training") == []
+    assert problem_codes(frame.drop(columns="polarity"), "governance") == ["G_A", "G_OK", "G_B"]

@@ -31,7 +31,21 @@ THEME_TITLES = {
     "training": "Esigenze di sensibilizzazione e formazione degli operatori",
     "governance": "Criticità di governance",
 }
-NO_PROBLEM_CODES = {"GOV_NESSUNA"}
+
+
+def problem_codes(frame: pd.DataFrame, theme: str) -> list[str]:
+    """Return the top-level codes of ``theme`` that name a problem, in frame order.
+
+    A code whose ``polarity`` is ``none`` says there is no problem ("nessuna criticità"):
+    it is coded, but not ranked among the problems.
+    """
+    polarity = frame["polarity"] if "polarity" in frame else pd.Series("", index=frame.index)
+    keep = (
+        frame["parent"].fillna("").eq("")
+        & frame["theme"].eq(theme)
+        & ~polarity.fillna("").astype(str).str.strip().eq("none")
+    )
+    return list(frame.loc[keep, "code_id"])
 
 
 @dataclass(frozen=True)
@@ -177,8 +191,6 @@ def _budget_findings(interventions: pd.DataFrame, interviews: pd.DataFrame, role
 
 def _indicators(instrument, data, codes, districts, roles, t, reference) -> dict:
     interviews, interventions = data.interviews, data.interventions
-    top = instrument.coding_frame
-    top = top.loc[top["parent"].fillna("").eq(""), ["code_id", "theme"]]
     training_items = [q.name for q in instrument.likert_items if q.theme == "training"]
     gov_items = [q.name for q in instrument.likert_items if q.theme == "governance"]
     if reference:
@@ -191,7 +203,7 @@ def _indicators(instrument, data, codes, districts, roles, t, reference) -> dict
         return [c.name for c in instrument.choices(_list_of(instrument, question))]
 
     def top_codes(theme: str) -> list[str]:
-        return [c for c in top.loc[top["theme"] == theme, "code_id"] if c not in NO_PROBLEM_CODES]
+        return problem_codes(instrument.coding_frame, theme)
 
     def ranking(question: str, **kw: Any) -> pd.DataFrame:
         return ind.option_ranking(data.multi, interviews, question=question, threshold=t, **kw)

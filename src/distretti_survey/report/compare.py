@@ -25,9 +25,9 @@ from distretti_survey.crosswalk import build_crosswalk
 from distretti_survey.errors import ConfigError
 from distretti_survey.findings import Findings
 from distretti_survey.report.analysis import (
-    NO_PROBLEM_CODES,
     THEME_QUESTIONS,
     interview_codes,
+    problem_codes,
     status_roles,
 )
 from distretti_survey.report.coding_status import CodingStatus, coding_status
@@ -159,8 +159,7 @@ def wave_values(
         add("giudizio_positivo", stats, stats["item"], key, "share")
     frame = instrument.coding_frame
     codes = _only(interview_codes(final, frame), districts)
-    top = frame.loc[frame["parent"].fillna("").eq("") & frame["theme"].eq("governance"), "code_id"]
-    problems = [code for code in top if code not in NO_PROBLEM_CODES]
+    problems = problem_codes(frame, "governance")
     mentions = ind.code_mentions(
         codes, interviews, question=THEME_QUESTIONS["governance"], code_ids=problems
     )
