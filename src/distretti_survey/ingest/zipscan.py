@@ -35,9 +35,6 @@ from xml.parsers import expat
 from distretti_survey.ingest import limits
 from distretti_survey.ingest.guard import BookError
 
-_SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
-_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
-_REL_REV = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _T = re.compile(rb'\bt="([a-zA-Z]+)"')
@@ -132,8 +129,9 @@ def scan_zip(
         raise BookError(f"l'archivio contiene troppi elementi ({len(infos)})")
     _check_declared(infos)
     members = _Members(zf, data)
-    sheet_paths = _sheet_paths(members)
-    scan = ZipScan(unread=unread(list(sheet_paths.values())) if unread else set())
+    scan = ZipScan()
+    sheet_paths = _sheet_paths(members, scan)
+    scan.unread = unread(list(sheet_paths.values())) if unread else set()
     for info in infos:
         name = info.filename
         if name in sheet_paths and sheet_paths[name] not in scan.unread:
@@ -148,8 +146,9 @@ def scan_zip(
     return scan
 
 
-#: Members checked as well-formed XML without a DTD (entities), besides the sheets.
-_XML_CHECKED = ("xl/sharedStrings.xml", "xl/workbook.xml", "content.xml")
+#: Members checked as well-formed XML without a DTD (entities), besides the sheets and
+#: ``workbook.xml`` with its relationships (parsed by ``_sheet_paths``).
+_XML_CHECKED = ("xl/sharedStrings.xml", "content.xml")
 
 
 def _check_xml(members: _Members, info: zipfile.ZipInfo, scan: ZipScan) -> None:
@@ -285,24 +284,50 @@ class _Members:
         return self.whole(info)
 
 
-def _sheet_paths(members: _Members) -> dict[str, str]:
-    """Map each worksheet's member path to its sheet name (xlsx only; empty for ods)."""
+def _sheet_paths(members: _Members, scan: ZipScan) -> dict[str, str]:
+    """Map each worksheet's member path to its sheet name (xlsx only; empty for ods).
+
+    ``workbook.xml`` and its relationships are parsed (expat, no DTD), which checks them as
+    well: names and references are read whatever prefixes the file uses.
+    """
     workbook = members.small("xl/workbook.xml")
     if not workbook:
         return {}
-    rels_xml = members.small("xl/_rels/workbook.xml.rels")
-    rels = {rid: tgt for rid, tgt in _REL.findall(rels_xml)}
-    rels.update({rid: tgt for tgt, rid in _REL_REV.findall(rels_xml)})
+    sheets = _elements(workbook, "xl/workbook.xml", "sheet")
+    rels = members.small(_WORKBOOK_RELS)
+    targets = {
+        attrs.get("Id", ""): attrs.get("Target", "")
+        for attrs in (_elements(rels, _WORKBOOK_RELS, "Relationship") if rels else [])
+    }
+    if _CONTROL.search(workbook):
+        scan.controls = True
     out = {}
-    for sheet_name, rid in _SHEET.findall(workbook):
-        target = rels.get(rid, b"").decode("utf-8", "replace")
+    for attrs in sheets:
+        target = targets.get(attrs.get("id", ""), "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        out[path] = html.unescape(sheet_name.decode("utf-8", "replace"))
+        out[path] = attrs.get("name", "")
     return out
 
 
-def _parser() -> expat.XMLParserType:
-    parser = expat.ParserCreate()
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def _elements(xml: bytes, name: str, element: str) -> list[dict[str, str]]:
+    """Return the attributes (by local name) of every ``element`` of ``xml``, parsed whole."""
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag.rpartition(" ")[2] == element:
+            found.append({key.rpartition(" ")[2]: value for key, value in attrs.items()})
+
+    parser = _parser(namespaces=True)
+    parser.StartElementHandler = start
+    _feed(parser, xml, name, final=True)
+    return found
+
+
+def _parser(*, namespaces: bool = False) -> expat.XMLParserType:
+    parser = expat.ParserCreate(namespace_separator=" " if namespaces else None)
 
     def refuse(*_args: object) -> None:
         raise BookError("XML con dichiarazioni DTD/entità: non ammesso in una cartella di lavoro")
