@@ -233,3 +233,42 @@ def test_native_twins_of_the_report_figures(demo_project):
     labels = spec.kwargs["option_labels"]
     assert slide.categories == [labels[o] for o in spec.data["option"]]
     assert slide.series[0][1] == [float(k) for k in spec.data["k"]]
+
+
+def test_libreoffice_prints_every_label_of_a_long_list(tmp_path, repo_root):
+    # The status slide of the demo wave 2011 (18 districts, their real long names, five
+    # statuses): LibreOffice used to wrap the names and hide every other one; each must now
+    # be printed, on one line.
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice e pdftotext necessari")
+    from distretti_survey.indicators import status_counts
+    from distretti_survey.ingest import read_wave
+    from distretti_survey.instrument import load_instrument
+    from distretti_survey.registry import load_registry
+
+    wave = repo_root / "data" / "raw" / "demo" / "2011"
+    registry = load_registry()
+    data = read_wave(wave, load_instrument(wave / "questionnaire.xlsx"), registry).data
+    names = dict(registry.districts(2011)[["district_id", "district_name"]].values)
+    slide = status_slide(
+        status_counts(data.interventions, by="district_id"),
+        title="Stato di attuazione degli interventi, per distretto",
+        source_note="Fonte: prova. Base: 110 interventi programmati dei 18 distretti.",
+        district_labels=names,
+    )
+    assert len(slide.categories) == 18 and max(map(len, slide.categories)) > 50
+    deck = build_deck([slide], tmp_path / "d.pptx", title="T", subtitle="S", synthetic=True)
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(deck)],
+        capture_output=True, timeout=300, check=True,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(tmp_path / "d.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for name in slide.categories:
+        assert any(name in line for line in lines), name

@@ -134,7 +134,42 @@ def add_native_chart(prs: Any, spec: NativeChartSlide, *, layout: int, style_tit
         chart.legend.include_in_layout = False
     _style_axes(chart, spec)
     _style_series(chart, spec)
+    if spec.kind != "dot":
+        _room_for_labels(chart, spec, width_pt=12.13 * 72)
     return slide
+
+
+def _room_for_labels(chart: Any, spec: NativeChartSlide, *, width_pt: float) -> None:
+    """Place the bars right of a label column wide enough for the longest category name.
+
+    Left to itself, LibreOffice gives the labels a quarter of the chart, wraps the long names
+    and then hides every other label; PowerPoint honours the same layout.
+    """
+    from pptx.oxml.ns import qn
+
+    longest = max((len(str(c)) for c in spec.categories), default=0)
+    size = chart.category_axis.tick_labels.font.size.pt
+    share = min(0.5, max(0.15, longest * size * 0.55 / width_pt + 0.02))
+    top = 0.1 if chart.has_legend else 0.03
+    area = chart._chartSpace.find(qn("c:chart")).find(qn("c:plotArea"))
+    layout = area.find(qn("c:layout"))
+    if layout is None:
+        layout = area.makeelement(qn("c:layout"), {})
+        area.insert(0, layout)
+    for child in list(layout):
+        layout.remove(child)
+    manual = layout.makeelement(qn("c:manualLayout"), {})
+    layout.append(manual)
+    for tag, value in (
+        ("layoutTarget", "inner"),
+        ("xMode", "edge"),
+        ("yMode", "edge"),
+        ("x", f"{share:.3f}"),
+        ("y", f"{top:.3f}"),
+        ("w", f"{0.98 - share:.3f}"),
+        ("h", f"{0.9 - top:.3f}"),
+    ):
+        manual.append(manual.makeelement(qn(f"c:{tag}"), {"val": value}))
 
 
 def _pt(size: float) -> Any:
@@ -156,8 +191,11 @@ def _style_axes(chart: Any, spec: NativeChartSlide) -> None:
     anchor = categories._element.find(qn("c:lblOffset"))
     if anchor is not None:  # schema order: ... lblOffset, tickLblSkip, ...
         anchor.addnext(skip)
-    # One line per label: a wrapped long name makes LibreOffice hide every other label.
+    # Labels horizontal, as stated: without rot="0" LibreOffice (7.4) turns the text as it
+    # likes and hides every other label of a long list; one line per label where it fits.
     body = categories._element.find(qn("c:txPr")).find(qn("a:bodyPr"))
+    body.set("rot", "0")
+    body.set("vert", "horz")
     body.set("wrap", "none")
     categories.format.line.color.rgb = grey
     if spec.kind != "dot":
