@@ -173,3 +173,23 @@ def test_map_figures_have_title_source_and_credit(registry, boundaries):
             "DATI DIMOSTRATIVI" in t.get_text() for t in fig.texts
         )
     assert "18 distretti, 91 comuni" in figures["mappa_distretti"]._suptitle.get_text()
+
+
+@pytest.mark.parametrize("wave", [2011, 2012])
+def test_district_ids_sit_inside_their_district_and_apart(registry, boundaries, wave):
+    # Each id is drawn inside one of its district's comuni, and no two ids touch (D16, the
+    # ring around Vigevano, used to sit on D03's label).
+    from matplotlib.path import Path as MplPath
+
+    assignment = comune_districts(registry, wave, boundaries)
+    ax = district_map(assignment, boundaries, names={})
+    members = assignment[assignment["district_id"] != ""].groupby("district_id")["comune_istat"]
+    labels = {t.get_text(): t.get_position() for t in ax.texts if t.get_text() in members.groups}
+    assert set(labels) == set(members.groups)
+    for district, codes in members:
+        rings = [ring for code in codes for ring in boundaries.rings.get(code, ())]
+        assert any(MplPath(ring).contains_point(labels[district]) for ring in rings), district
+    every = np.vstack([r for rings in boundaries.rings.values() for r in rings])
+    width = float(every[:, 0].max() - every[:, 0].min())
+    for (a, p), (b, q) in itertools.combinations(labels.items(), 2):
+        assert np.hypot(p[0] - q[0], p[1] - q[1]) >= 0.04 * width, (a, b)
