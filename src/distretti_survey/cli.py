@@ -65,8 +65,9 @@ def _print_ingest(ingest) -> None:
     for rejection in acc.rejected:
         print(f"  scartata {rejection.source} ({rejection.district_id}): {rejection.reason}")
     for name, rows in acc.repeats.items():
+        label = ingest.repeat_labels.get(name, name)
         print(
-            f"Righe di «{name}»: lette {rows.read} = accettate {rows.accepted} + scartate "
+            f"Righe di «{label}»: lette {rows.read} = accettate {rows.accepted} + scartate "
             f"{rows.rejected_count}."
         )
     if acc.rows_not_read:

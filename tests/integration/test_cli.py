@@ -92,11 +92,20 @@ def test_template_writes_one_workbook_per_district(repo_root, tmp_path):
 def test_validate_prints_the_repeat_rows_accounting(repo_root, tmp_path):
     import json
 
+    from openpyxl import load_workbook
+
     result = run("validate", "data/raw/demo/messy", "--out", str(tmp_path), cwd=repo_root)
     counts = json.loads((tmp_path / "accounting.json").read_text(encoding="utf-8"))["repeats"]
+    # each repeat is named by its label, as the questionnaire's begin_repeat row gives it
+    survey = load_workbook(repo_root / "data/raw/demo/messy/questionnaire.xlsx")["survey"]
+    rows = list(survey.iter_rows(values_only=True))
+    header = list(rows[0])
+    kind, name_at = header.index("type"), header.index("name")
+    label_at = next(i for i, h in enumerate(header) if str(h).startswith("label"))
+    labels = {r[name_at]: r[label_at] for r in rows[1:] if r[kind] == "begin_repeat"}
     for name, c in counts.items():
         line = (
-            f"Righe di «{name}»: lette {c['read']} = accettate {c['accepted']} + "
+            f"Righe di «{labels[name]}»: lette {c['read']} = accettate {c['accepted']} + "
             f"scartate {c['rejected']}."
         )
         assert line in result.stdout

@@ -532,7 +532,7 @@ def test_template_and_validate_commands_end_to_end(wave_dir, repo_root, tmp_path
         expected_parents(D02_INTERVENTIONS, D02_FUNDING)
     )
     line = (
-        f"Righe di «finanziamenti»: lette {funding} = accettate {accepted} + "
+        f"Righe di «{FUNDING_SHEET}»: lette {funding} = accettate {accepted} + "
         f"scartate {funding - accepted}."
     )
     assert line in result.stdout

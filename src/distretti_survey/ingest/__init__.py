@@ -194,7 +194,10 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
         repeats=_repeat_counts(spec, raws, reasons, data, lost),
         rows_not_read=tuple(r for r in lost if r.what not in spec.repeats),
     )
-    return IngestResult(data, findings, accounting, wave=spec.wave, synthetic=spec.synthetic)
+    labels = {name: next(iter(r.labels), "") or name for name, r in spec.repeats.items()}
+    return IngestResult(
+        data, findings, accounting, wave=spec.wave, synthetic=spec.synthetic, repeat_labels=labels
+    )
 
 
 def _districts(

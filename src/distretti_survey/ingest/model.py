@@ -200,6 +200,8 @@ class IngestResult:
     accounting: Accounting
     wave: int | None = None
     synthetic: bool = False
+    #: repeat name -> its label in the questionnaire's first language, for messages
+    repeat_labels: dict[str, str] = field(default_factory=dict)
     unredacted: SurveyData | None = None
     """The data before ``privacy`` redacted the open answers (set by ``pipeline.load_wave``):
     in memory only, for ``code --no-pseudonymise``; never written anywhere."""
