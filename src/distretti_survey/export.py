@@ -103,12 +103,14 @@ def labelled_tables(
 ) -> list[LabelledTable]:
     """Return the tidy tables of ``data`` (a SurveyData) with their labels, contacts left out."""
     pii = set(instrument.pii_fields)
-    names = ["interviews", "interventions", "multi", "likert", "open_answers"]
+    frames = {"interviews": data.interviews}
     if include_contacts:
-        names.insert(1, "contacts")
+        frames["contacts"] = data.contacts
+    frames.update(_repeat_tables(data))
+    frames.update(multi=data.multi, likert=data.likert, open_answers=data.open_answers)
     tables = []
-    for name in names:
-        frame = getattr(data, name).copy()
+    for name, frame in frames.items():
+        frame = frame.copy()
         if not include_contacts:
             frame = frame.drop(columns=[c for c in frame.columns if c in pii])
         labels, lists = {}, {}
@@ -122,6 +124,16 @@ def labelled_tables(
         frame = _add_long_labels(name, frame, instrument, labels)
         tables.append(LabelledTable(name, frame.reset_index(drop=True), labels, lists))
     return tables
+
+
+def _repeat_tables(data) -> dict[str, pd.DataFrame]:
+    """Return every repeat's table: the main one as ``interventions``, any other as
+    ``repeat_<name>`` (the names ``validate`` gives its CSV files)."""
+    out = {"interventions": data.interventions}
+    for name, table in getattr(data, "repeats", {}).items():
+        if table is not data.interventions:
+            out[f"repeat_{name}"] = table
+    return out
 
 
 def _add_long_labels(

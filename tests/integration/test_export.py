@@ -159,3 +159,22 @@ def test_unknown_format_is_a_user_error(wave, tmp_path):
     data, instrument = wave
     with pytest.raises(InputError, match="xls"):
         export_wave(data, instrument, tmp_path, ["xls"])
+
+
+def test_every_repeat_is_exported_with_its_parent_row(repo_root, tmp_path):
+    # A questionnaire with a nested repeat (the Kobo fixture: payments of each intervention):
+    # no repeat is left out of the files for SPSS, Stata and R.
+    kobo = repo_root / "tests" / "data" / "kobo"
+    instrument = load_instrument(kobo / "questionnaire.xlsx")
+    data = read_wave(kobo / "kobo_xml.xlsx", instrument, load_registry()).data
+    nested = {name: t for name, t in data.repeats.items() if t is not data.interventions}
+    assert nested and all(len(t) for t in nested.values())
+    export_wave(data, instrument, tmp_path, FORMATS)
+    for name, table in nested.items():
+        for fmt in ("csv", "parquet", "sav", "dta"):
+            assert (tmp_path / f"repeat_{name}.{fmt}").is_file(), (name, fmt)
+        back, _ = pyreadstat.read_sav(str(tmp_path / f"repeat_{name}.sav"))
+        assert len(back) == len(table)
+        assert list(back["parent_row"]) == [float(v) for v in table["parent_row"]]
+        codebook = pd.read_csv(tmp_path / "codebook.csv", dtype=str, keep_default_na=False)
+        assert f"repeat_{name}" in set(codebook["table"])
