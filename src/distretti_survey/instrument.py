@@ -295,6 +295,22 @@ class Instrument:
         scored = {c.list_name for c in self.all_choices if c.score is not None}
         return tuple(q for q in self.questions if q.type == "select_one" and q.list_name in scored)
 
+    def repeats(self) -> list[tuple[Section, str]]:
+        """Return each repeat of the questionnaire, in order, with the repeat it sits in.
+
+        The enclosing repeat is "" at the top; groups in between do not count.
+        """
+        by_name = {s.name: s for s in self.sections}
+        out = []
+        for section in self.sections:
+            if section.kind != "repeat":
+                continue
+            parent = section.parent or ""
+            while parent and by_name[parent].kind != "repeat":
+                parent = by_name[parent].parent or ""
+            out.append((section, parent))
+        return out
+
     def repeat_fields(self, repeat: str) -> tuple[Question, ...]:
         """Return the questions inside the repeat called ``repeat``, in order."""
         if not any(s.name == repeat and s.kind == "repeat" for s in self.sections):

@@ -226,14 +226,8 @@ def _question(instrument: Instrument, q: Question) -> QuestionSpec:
 
 def _repeats(instrument: Instrument) -> dict[str, RepeatSpec]:
     """Return the repeats of the questionnaire, each with the repeat it is nested in."""
-    by_name = {s.name: s for s in instrument.sections}
     out: dict[str, RepeatSpec] = {}
-    for section in instrument.sections:
-        if section.kind != "repeat":
-            continue
-        parent = section.parent or ""
-        while parent and by_name[parent].kind != "repeat":
-            parent = by_name[parent].parent or ""
+    for section, parent in instrument.repeats():
         labels = tuple(text for _, text in section.labels if text)
         out[section.name] = RepeatSpec(section.name, parent, labels, section.label())
     return out

@@ -59,15 +59,7 @@ class RepeatTable:
 
 def repeat_tables(instrument: Instrument, *, master: bool = False) -> list[RepeatTable]:
     """Return the repeats of the questionnaire in order, each with its sheet title."""
-    by_name = {s.name: s for s in instrument.sections}
-    found = []
-    for section in instrument.sections:
-        if section.kind != "repeat":
-            continue
-        parent = section.parent or ""
-        while parent and by_name[parent].kind != "repeat":
-            parent = by_name[parent].parent or ""
-        found.append((section.name, section.label(), parent))
+    found = [(section.name, section.label(), parent) for section, parent in instrument.repeats()]
     titles = repeat_sheets(found, master=master)
     return [
         RepeatTable(
