@@ -118,16 +118,14 @@ def _read_file(book, spec: Any, findings: Findings, lost: list) -> list | None:
 
 def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     from distretti_survey.ingest.book import BookError
-    from distretti_survey.ingest.columns import content_rows
     from distretti_survey.ingest.guard import ignored_findings, list_inputs
-    from distretti_survey.ingest.model import RowsLost
     from distretti_survey.ingest.validate import build_tables, check_interview
 
     files, ignored, _ = list_inputs(path)
     findings = Findings(ignored_findings(ignored))
     raws = []
     failed: list[tuple[str, str]] = []
-    lost: list[RowsLost] = []
+    lost: list = []  # model.RowsLost: rows of a sheet that could not be read
     for file in files:
         name = file.name
         try:
@@ -152,21 +150,7 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
             failed.append((name, unexpected.message))
             continue
         if more is None:
-            reason = "nessun foglio riconosciuto (né modello per distretto, né master, né export)"
-            failed.append((name, reason))
-            rows = [(s, content_rows(r)) for s, r in book.sheets.items()]
-            where = "; ".join(f"{s}: righe {row_ranges(c)}" for s, c in rows if c)
-            lost.extend(RowsLost(name, s, c, "", "file non riconosciuto") for s, c in rows if c)
-            findings.add(
-                Finding(
-                    file=name,
-                    severity="error",
-                    message=f"File non riconosciuto: {reason}"
-                    + (f"; non lette: {where}." if where else "."),
-                    suggestion="Usare i modelli generati dal pacchetto "
-                    "o un export con la colonna district_id.",
-                )
-            )
+            failed.append((name, _unrecognised(book, findings, lost)))
             continue
         raws.extend(more)
     # A row with only the pre-filled district is a district not interviewed, not an interview.
@@ -198,6 +182,28 @@ def _read_wave(path: Path, spec: Any, registry: Any) -> IngestResult:
     return IngestResult(
         data, findings, accounting, wave=spec.wave, synthetic=spec.synthetic, repeat_labels=labels
     )
+
+
+def _unrecognised(book: Any, findings: Findings, lost: list) -> str:
+    """Report a file that is no known kind, with every row it holds; return the reason."""
+    from distretti_survey.ingest.columns import content_rows
+    from distretti_survey.ingest.model import RowsLost
+
+    reason = "nessun foglio riconosciuto (né modello per distretto, né master, né export)"
+    rows = [(s, content_rows(r)) for s, r in book.sheets.items()]
+    where = "; ".join(f"{s}: righe {row_ranges(c)}" for s, c in rows if c)
+    lost.extend(RowsLost(book.name, s, c, "", "file non riconosciuto") for s, c in rows if c)
+    findings.add(
+        Finding(
+            file=book.name,
+            severity="error",
+            message=f"File non riconosciuto: {reason}"
+            + (f"; non lette: {where}." if where else "."),
+            suggestion="Usare i modelli generati dal pacchetto "
+            "o un export con la colonna district_id.",
+        )
+    )
+    return reason
 
 
 def _districts(
