@@ -84,6 +84,32 @@ def test_every_percentage_printed_is_in_indicatori_csv(partial_report):
     assert _not_in_table("il 99,9% dei distretti", printed) == ["99,9%"]
 
 
+def test_every_number_of_the_xlsx_tables_is_in_indicatori_csv(partial_report):
+    # indicatori.csv promises a row for every number shown: the workbook's tables too.
+    from openpyxl import load_workbook
+
+    result, _ = partial_report
+    table = pd.read_csv(result.out_dir / "indicatori.csv", keep_default_na=False)
+    columns = ("value", "numerator", "denominator", "n_districts")
+    known = {
+        round(float(v), 6)
+        for c in columns
+        for v in pd.to_numeric(table[c], errors="coerce").dropna()
+    }
+    book = load_workbook(result.out_dir / "tabelle.xlsx", read_only=True)
+    shown, missing = 0, []
+    for sheet in book.worksheets:
+        if sheet.title == "indicatori":  # the table itself
+            continue
+        for r, row in enumerate(sheet.iter_rows(values_only=True), 1):
+            for c, value in enumerate(row, 1):
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    shown += 1
+                    if round(float(value), 6) not in known:
+                        missing.append(f"{sheet.title}!R{r}C{c}={value}")
+    assert shown > 1000 and missing == []
+
+
 def test_non_response_is_named_on_the_slide_and_in_the_summary(partial_report):
     result, prepared = partial_report
     names = prepared.districts.set_index("district_id")["district_name"]

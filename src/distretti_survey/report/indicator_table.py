@@ -57,6 +57,8 @@ INDICATORS = {
     "gov_problem_share": "Distretti che indicano la criticità (domanda chiusa)",
     "coded_mentions": "Distretti che citano il codice (risposte aperte codificate)",
     "coded_mentions_by_type": "Distretti che citano il codice, per tipo (tipo/codice)",
+    "coded_segments": "Segmenti di risposta a cui è applicato il codice",
+    "coded_answers": "Risposte aperte a cui è applicato il codice",
     "coder_agreement": "Accordo tra i codificatori (quota di segmenti concordi)",
     "coder_kappa": "Kappa di Cohen tra i codificatori",
     "coder_alpha": "Alfa di Krippendorff tra i codificatori",
@@ -434,6 +436,23 @@ def _coded_rows(ind: Mapping[str, pd.DataFrame], coding: Any, t: int) -> list[pd
             base=BASE_RESPONDENTS + " (risposte aperte codificate)",
             n_districts="n_districts_base",
             flag=_small(codes, t, coding.flag),
+        ),
+        *(
+            _frame(
+                indicator,
+                codes,
+                item="code_id",
+                value=column,
+                numerator=column,
+                unit=COUNT,
+                base=base,
+                n_districts="n_districts_base",
+                flag=coding.flag,
+            )
+            for indicator, column, base in (
+                ("coded_segments", "n_segments", "segmenti delle risposte aperte codificate"),
+                ("coded_answers", "n_answers", "risposte aperte codificate"),
+            )
         ),
         _frame(
             "coded_mentions_by_type",
