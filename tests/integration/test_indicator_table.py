@@ -15,7 +15,8 @@ from distretti_survey.ingest.model import SurveyData
 from distretti_survey.instrument import load_instrument
 from distretti_survey.pipeline import prepare_wave
 from distretti_survey.report.analysis import analyse_wave
-from distretti_survey.report.indicator_table import COLUMNS, lookup, write_indicator_csv
+from distretti_survey.report.indicator_read import lookup
+from distretti_survey.report.indicator_table import COLUMNS, write_indicator_csv
 
 pytestmark = pytest.mark.integration
 

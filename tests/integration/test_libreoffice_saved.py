@@ -71,8 +71,9 @@ def test_a_libreoffice_save_changes_no_answer(fmt, instrument, original, tmp_pat
 def test_interventions_match_the_saved_workbook(instrument, tmp_path):
     saved = _read("xlsx", instrument, tmp_path).data.interventions
     for district in DISTRICTS:
-        ws = load_workbook(SAVED / f"{district}.xlsx", read_only=True)["Interventi"]
-        rows = list(ws.iter_rows(values_only=True))
+        book = load_workbook(SAVED / f"{district}.xlsx", read_only=True)
+        rows = list(book["Interventi"].iter_rows(values_only=True))
+        book.close()  # read-only mode keeps the file open until closed
         names = rows[1]  # the hidden row of question names
         typed = [dict(zip(names, r, strict=False)) for r in rows[2:] if any(r)]
         ours = saved[saved["district_id"] == district.split("_")[0]]

@@ -96,7 +96,7 @@ def test_every_number_of_the_xlsx_tables_is_in_indicatori_csv(partial_report):
         for c in columns
         for v in pd.to_numeric(table[c], errors="coerce").dropna()
     }
-    book = load_workbook(result.out_dir / "tabelle.xlsx", read_only=True)
+    book = load_workbook(result.out_dir / "tabelle.xlsx")
     shown, missing = 0, []
     for sheet in book.worksheets:
         if sheet.title == "indicatori":  # the table itself

@@ -56,14 +56,14 @@ class _Context:
 
     def ranked(self, indicator: str, frame: str, key: str = "option") -> pd.DataFrame:
         """The ranking of a chart, read from the indicator table (the order of ``frame``)."""
-        from distretti_survey.report.indicator_table import ranking_from_table
+        from distretti_survey.report.indicator_read import ranking_from_table
 
         items = list(self.analysis.indicators[frame][key])
         return ranking_from_table(self.analysis.table, indicator, items, key)
 
 
 def _progress_specs(c: _Context) -> list[FigureSpec]:
-    from distretti_survey.report.indicator_table import districts_from_table
+    from distretti_survey.report.indicator_read import districts_from_table
     from distretti_survey.report.narrative import response_text
 
     analysis = c.analysis

@@ -3,7 +3,7 @@
 ``indicator_table`` turns the indicator frames of ``analysis`` into one table with the columns
 of ``COLUMNS``; ``reports/<wave>/indicatori.csv`` and the ``indicatori`` sheet of
 ``tabelle.xlsx`` are this table, and the sentences of the deck and of the HTML report take
-their numbers from it (``lookup``). Indicator ids are stable: a later wave, a notebook or a
+their numbers from it (``indicator_read``). Indicator ids are stable: a later wave, a notebook or a
 spreadsheet can rely on them.
 
 Conventions: ``value`` is a share (0..1, ``unit`` "quota") or a count or an amount;
@@ -421,6 +421,27 @@ def _choice_rows(ind: Mapping[str, pd.DataFrame], t: int) -> list[pd.DataFrame]:
     return rows
 
 
+def _code_counts(codes: pd.DataFrame, flag: str) -> list[pd.DataFrame]:
+    """Return the segments and the answers each code is applied to (sheet ``codici``)."""
+    return [
+        _frame(
+            indicator,
+            codes,
+            item="code_id",
+            value=column,
+            numerator=column,
+            unit=COUNT,
+            base=base,
+            n_districts="n_districts_base",
+            flag=flag,
+        )
+        for indicator, column, base in (
+            ("coded_segments", "n_segments", "segmenti delle risposte aperte codificate"),
+            ("coded_answers", "n_answers", "risposte aperte codificate"),
+        )
+    ]
+
+
 def _coded_rows(ind: Mapping[str, pd.DataFrame], coding: Any, t: int) -> list[pd.DataFrame]:
     codes = ind["codes"].assign(small_base=lambda f: f["n_districts_base"] < t)
     by_type = ind["governance_by_type"]
@@ -437,23 +458,7 @@ def _coded_rows(ind: Mapping[str, pd.DataFrame], coding: Any, t: int) -> list[pd
             n_districts="n_districts_base",
             flag=_small(codes, t, coding.flag),
         ),
-        *(
-            _frame(
-                indicator,
-                codes,
-                item="code_id",
-                value=column,
-                numerator=column,
-                unit=COUNT,
-                base=base,
-                n_districts="n_districts_base",
-                flag=coding.flag,
-            )
-            for indicator, column, base in (
-                ("coded_segments", "n_segments", "segmenti delle risposte aperte codificate"),
-                ("coded_answers", "n_answers", "risposte aperte codificate"),
-            )
-        ),
+        *_code_counts(codes, coding.flag),
         _frame(
             "coded_mentions_by_type",
             by_type,
@@ -545,53 +550,6 @@ def indicator_table(
         ignore_index=True,
     )
     return out[list(COLUMNS)]
-
-
-def lookup(table: pd.DataFrame, indicator: str, item: str = "", district_id: str = "") -> pd.Series:
-    """Return the one row of ``table`` for (indicator, item, district); KeyError if none."""
-    rows = table[
-        table["indicator"].eq(indicator)
-        & table["item"].eq(item)
-        & table["district_id"].eq(district_id)
-    ]
-    if len(rows) != 1:
-        raise KeyError(f"{indicator} / {item!r} / {district_id!r}: {len(rows)} righe")
-    return rows.iloc[0]
-
-
-def ranking_from_table(
-    table: pd.DataFrame, indicator: str, items: list[str], key: str = "option"
-) -> pd.DataFrame:
-    """Return the "k of N" ranking a chart draws, read back from the indicator table.
-
-    Rows are the wave-level rows of ``indicator`` for ``items``, most districts first (ties
-    in the order of ``items``), with the columns the charts take: ``key, k, n, share,
-    small_base``.
-    """
-    rows = table[table["indicator"].eq(indicator) & table["district_id"].eq("")]
-    rows = rows.set_index("item").reindex(items)
-    out = pd.DataFrame(
-        {
-            key: items,
-            "k": rows["numerator"].fillna(0).astype("int64").to_numpy(),
-            "n": rows["denominator"].fillna(0).astype("int64").to_numpy(),
-            "share": rows["value"].to_numpy(dtype="float64"),
-            "small_base": rows["flag"].fillna("").str.contains("base ridotta").to_numpy(),
-        }
-    )
-    return out.sort_values("k", ascending=False, kind="stable", ignore_index=True)
-
-
-def districts_from_table(table: pd.DataFrame, indicator: str, value: str) -> pd.DataFrame:
-    """Return the per-district rows of ``indicator``: ``district_id``, ``value``, ``small_base``."""
-    rows = table[table["indicator"].eq(indicator) & table["district_id"].ne("")]
-    return pd.DataFrame(
-        {
-            "district_id": rows["district_id"].to_numpy(),
-            value: rows["value"].to_numpy(dtype="float64"),
-            "small_base": rows["flag"].str.contains("base ridotta").to_numpy(),
-        }
-    )
 
 
 def write_indicator_csv(table: pd.DataFrame, path: str | Path) -> Path:

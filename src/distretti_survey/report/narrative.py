@@ -1,7 +1,7 @@
 """The sentences of the talk: key figures, summary, method note, titles, quotes.
 
 Every number in a sentence is read from the wave's indicator table (``analysis.table``,
-written as ``indicatori.csv``) through ``indicator_table.lookup``, so what the audience reads
+written as ``indicatori.csv``) through ``indicator_read.lookup``, so what the audience reads
 on a slide or in the HTML summary is a row anyone can find in the table. Formats are Italian:
 "20,7%", "+5,2 p.p.", "32,7 mln €", "18 di 19 distretti".
 """
@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from distretti_survey.report.analysis import WaveAnalysis
-from distretti_survey.report.indicator_table import lookup
+from distretti_survey.report.indicator_read import lookup
 
 SYNTHETIC_SUFFIX = " · DATI DIMOSTRATIVI"
 UNKNOWN = "n.d."
