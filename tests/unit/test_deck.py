@@ -211,3 +211,37 @@ def test_full_bleed_chart_slide_has_no_title_and_keeps_notes(tmp_path):
     assert slide.shapes.title is None
     assert picture.width > 12 * 914400  # wider than 12 in of the 13.33 in slide
     assert slide.notes_slide.notes_text_frame.text == "Titolo del grafico\nFonte: prova"
+
+
+def test_key_figures_stay_on_one_line_in_libreoffice(tmp_path):
+    # The comparison's key figures ("8% → 39%") wrapped onto their labels in LibreOffice:
+    # each must now be printed whole, on one line.
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice e pdftotext necessari")
+    figures = [
+        ("8% → 39%", "Interventi completati (quota) (+30,9 p.p.; stessi 18 -> 18 distretti)"),
+        ("21% → 52%", "Budget speso sul previsto (+31,4 p.p.; stessi 18 -> 18 distretti)"),
+        ("18", "distretti intervistati in tutte le ondate (base dei confronti)"),
+        ("0", "distretti del registro non intervistati in un'ondata"),
+        ("1", "distretti nuovi nel registro"),
+        ("0", "distretti soppressi"),
+        ("2", "voci escluse dal confronto (vedi tabelle)"),
+    ]
+    deck = build_deck(
+        [KeyFiguresSlide("Dal 2011 al 2012", figures)], tmp_path / "k.pptx", title="T",
+        subtitle="", synthetic=True,
+    )  # fmt: skip
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(deck)],
+        capture_output=True, timeout=300, check=True,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(tmp_path / "k.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    for figure in ("8% → 39%", "21% → 52%"):
+        assert any(figure in line for line in lines), (figure, lines)

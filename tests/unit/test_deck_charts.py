@@ -272,3 +272,24 @@ def test_libreoffice_prints_every_label_of_a_long_list(tmp_path, repo_root):
     lines = [" ".join(line.split()) for line in text.splitlines()]
     for name in slide.categories:
         assert any(name in line for line in lines), name
+
+
+def test_dumbbell_is_native_only_when_its_names_fit_under_the_dots():
+    # 19 long district names under a native dot chart were unreadable (one word per line):
+    # the deck then shows the picture, where the names sit beside the dots.
+    from distretti_survey.outputs.deck_charts import native_twin
+    from distretti_survey.registry import load_registry
+
+    def tidy(items):
+        return pd.DataFrame(
+            {
+                "item": [i for i in items for _ in (2011, 2012)],
+                "wave": [w for _ in items for w in (2011, 2012)],
+                "value": [0.2, 0.4] * len(items),
+            }
+        )
+
+    names = list(load_registry().districts(2012)["district_name"])
+    assert native_twin("dumbbell_chart", tidy(names), title="t") is None
+    short = native_twin("dumbbell_chart", tidy(["Pavia", "Voghera", "Vigevano"]), title="t")
+    assert short is not None and short.kind == "dot"

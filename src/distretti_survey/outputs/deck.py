@@ -278,6 +278,10 @@ def _add_key_figures(prs: Any, spec: KeyFiguresSlide) -> None:
     cell_w = 12.13 / per_row
     row_h = 2.3
     first_top = 1.5 + (5.4 - rows * row_h) / 2  # centre the grid below the title
+    # one size for all the figures of the slide, the largest that keeps each on one line;
+    # each label as large as fits in three lines
+    width = (cell_w - 0.2) * 72
+    big = min(_fit_size(f, width, 54 if rows == 1 else 44, lines=1, bold=True) for f, _ in figures)
     for position, (figure, label) in enumerate(figures):
         row, col = divmod(position, per_row)
         left, top = 0.6 + col * cell_w, first_top + row * row_h
@@ -285,12 +289,56 @@ def _add_key_figures(prs: Any, spec: KeyFiguresSlide) -> None:
             slide,
             (left, top, cell_w - 0.2, 1.2),
             figure,
-            54 if rows == 1 else 44,
+            big,
             bold=True,
             color=_ACCENT,
             align="center",
         )
-        _text_box(slide, (left, top + 1.2, cell_w - 0.2, 1.0), label, 20, align="center")
+        size = _fit_size(label, width, 20, lines=3)
+        _text_box(slide, (left, top + 1.2, cell_w - 0.2, 1.0), label, size, align="center")
+
+
+def _fit_size(text: str, width_pt: float, size: int, *, lines: int, bold: bool = False) -> int:
+    """Return the largest font size, from ``size`` down to 10 pt, that fits ``text`` in
+    ``lines`` lines of a box ``width_pt`` wide (less its 0.1 in insets): a key figure such as
+    "8% → 39%" must not wrap onto its label.
+
+    Widths are DejaVu Sans's (matplotlib's own font): LibreOffice draws the theme's Calibri
+    with it where Calibri is missing, and it is wider than Calibri, so what fits here fits in
+    PowerPoint too. Lines break between words.
+
+    Examples
+    --------
+    >>> _fit_size("18", 204, 44, lines=1, bold=True)
+    44
+    >>> _fit_size("8% → 39%", 204, 44, lines=1, bold=True)
+    33
+    """
+    room = width_pt - 14.4
+    while size > 10 and _lines_needed(text, room, size, bold) > lines:
+        size -= 1
+    return size
+
+
+def _lines_needed(text: str, room: float, size: int, bold: bool) -> int:
+    """Return how many lines ``text`` takes in ``room`` points, broken between words."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal", size=size)
+    measure = TextToPath()
+
+    def width(words: str) -> float:
+        return measure.get_text_width_height_descent(words, font, ismath=False)[0]
+
+    lines, current = 1, ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if current and width(candidate) > room:
+            lines, current = lines + 1, word
+        else:
+            current = candidate
+    return lines
 
 
 def _add_quotes(prs: Any, spec: QuotesSlide) -> None:

@@ -442,7 +442,7 @@ def native_twin(
         colour = kw.get("colour", "#D55E00" if chart == "governance_problems_chart" else None)
         return slide if colour is None else dataclasses.replace(slide, colours=[colour])
     if chart == "dumbbell_chart":
-        return dumbbell_slide(
+        slide = dumbbell_slide(
             data,
             title=title,
             source_note=source_note,
@@ -452,4 +452,22 @@ def native_twin(
             item_labels=kw.get("item_labels"),
             percent=kw.get("percent", True),
         )
+        # The native dot chart writes its names under the dots; the picture, beside them.
+        return slide if labels_fit_below(slide.categories) else None
     return None
+
+
+def labels_fit_below(categories: list[str], *, width_pt: float = 12.13 * 72 * 0.9) -> bool:
+    """Return True when every name fits in three lines under its own column of the chart.
+
+    Examples
+    --------
+    >>> labels_fit_below(["2011", "2012", "Fidelizzazione dei clienti"])
+    True
+    >>> labels_fit_below(["Una strada, un Distretto: la Via Emilia tra Casteggio e Broni"] * 19)
+    False
+    """
+    n = max(len(categories), 1)
+    size = 14 if n <= 10 else 11 if n <= 20 else 9  # as _style_axes sets them
+    per_line = width_pt / n / (size * 0.55)
+    return all(len(str(c)) <= 3 * per_line for c in categories)
