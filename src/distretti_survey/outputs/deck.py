@@ -189,7 +189,13 @@ def _add_paragraph(
 
 
 def _set_title(
-    slide: Any, text: str, box: tuple[float, float, float, float], size: int, *, align: str = "left"
+    slide: Any,
+    text: str,
+    box: tuple[float, float, float, float],
+    size: int,
+    *,
+    align: str = "left",
+    lines: int = 2,
 ) -> None:
     from pptx.enum.text import PP_ALIGN
 
@@ -199,7 +205,9 @@ def _set_title(
     title.text_frame.word_wrap = True
     for paragraph in title.text_frame.paragraphs:
         paragraph.alignment = PP_ALIGN.CENTER if align == "center" else PP_ALIGN.LEFT
-    _style_runs(title.text_frame, size, bold=True, color=_ACCENT)
+    # at most ``lines`` lines: on a content slide a third runs into what is below the title
+    _style_runs(title.text_frame, _fit_size(text, box[2] * 72, size, lines=lines, bold=True),
+                bold=True, color=_ACCENT)  # fmt: skip
 
 
 def _fill_placeholder(
@@ -231,7 +239,7 @@ _CONTENT_TITLE_BOX = (0.6, 0.35, 11.2, 1.0)
 
 def _add_title_slide(prs: Any, title: str, subtitle: str) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE])
-    _set_title(slide, title, (0.8, 2.0, 11.73, 1.9), 44, align="center")
+    _set_title(slide, title, (0.8, 2.0, 11.73, 1.9), 44, align="center", lines=3)
     _fill_placeholder(slide, 1, subtitle, (0.8, 4.1, 11.73, 1.4), 24)
 
 
@@ -361,13 +369,13 @@ def _add_quotes(prs: Any, spec: QuotesSlide) -> None:
 
 def _add_section(prs: Any, spec: SectionSlide) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_SECTION])
-    _set_title(slide, spec.title, (0.8, 2.4, 11.73, 1.5), 40)
+    _set_title(slide, spec.title, (0.8, 2.4, 11.73, 1.5), 40, lines=3)
     _fill_placeholder(slide, 1, spec.subtitle, (0.8, 4.0, 11.73, 1.2), 24, align="left")
 
 
 def _add_closing(prs: Any, spec: ClosingSlide) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[_LAYOUT_TITLE])
-    _set_title(slide, spec.title, (0.8, 2.4, 11.73, 1.5), 40, align="center")
+    _set_title(slide, spec.title, (0.8, 2.4, 11.73, 1.5), 40, align="center", lines=3)
     _fill_placeholder(slide, 1, spec.text, (0.8, 4.1, 11.73, 1.4), 22)
 
 
