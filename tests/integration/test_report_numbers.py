@@ -110,6 +110,30 @@ def test_every_number_of_the_xlsx_tables_is_in_indicatori_csv(partial_report):
     assert shown > 1000 and missing == []
 
 
+def test_every_count_of_the_method_note_is_in_indicatori_csv(partial_report):
+    # The method note ends "Tutti i numeri sono in indicatori.csv": its counts of open answers,
+    # segments, final codes by source and redactions must be rows of the table.
+    result, _ = partial_report
+    table = pd.read_csv(result.out_dir / "indicatori.csv", keep_default_na=False)
+    page = _html_text(result.out_dir / "report.html")
+    note = page[page.index("Nota metodologica") :]
+    assert "Tutti i numeri sono in indicatori.csv" in note
+    answers, segments = re.search(r"Risposte aperte: (\d+) risposte, (\d+) segmenti", note).groups()
+    sources = re.search(r"Codici finali: ((?:\d+ da \w+(?:, )?)+)", note).group(1)
+    counts = ("open_answers", "open_segments", "final_codes_by_source")
+    rows = {
+        (r.indicator, r.item): int(float(r.value))
+        for r in table.itertuples()
+        if r.indicator in counts
+    }
+    assert rows[("open_answers", "")] == int(answers)
+    assert rows[("open_segments", "")] == int(segments)
+    for n, source in re.findall(r"(\d+) da (\w+)", sources):
+        assert rows[("final_codes_by_source", source)] == int(n)
+    by_source = {k[1]: v for k, v in rows.items() if k[0] == "final_codes_by_source"}
+    assert len(re.findall(r"\d+ da \w+", sources)) == len(by_source) > 0
+
+
 def test_non_response_is_named_on_the_slide_and_in_the_summary(partial_report):
     result, prepared = partial_report
     names = prepared.districts.set_index("district_id")["district_name"]

@@ -6,6 +6,7 @@ Pure: takes the tidy tables, the final codes and the questionnaire, returns a fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,6 +272,18 @@ def _key_figures(data: Any, districts, roles, late: pd.DataFrame, reference: str
     return key
 
 
+def _method_counts(data: Any, final: pd.DataFrame, segments: pd.DataFrame, redaction) -> Any:
+    """Return the counts of the method note as rows (indicator, item, n)."""
+    sources = final["source"].value_counts().sort_index()
+    rows = [
+        ("open_answers", "", len(data.open_answers)),
+        ("open_segments", "", len(segments)),
+        *(("final_codes_by_source", str(s), int(n)) for s, n in sources.items()),
+        *(("personal_data_redacted", k, int(n)) for k, n in sorted((redaction or {}).items())),
+    ]
+    return pd.DataFrame(rows, columns=["indicator", "item", "n"])
+
+
 def analyse_wave(
     instrument: Instrument,
     data: Any,
@@ -282,6 +295,7 @@ def analyse_wave(
     threshold: int = ind.SMALL_BASE,
     coding: CodingStatus | None = None,
     agreement: pd.DataFrame | None = None,
+    redaction: Mapping[str, int] | None = None,
 ) -> WaveAnalysis:
     """Compute the indicators of one wave.
 
@@ -306,6 +320,8 @@ def analyse_wave(
         (a simulation cannot be seen there: pass it).
     agreement
         The coders' agreement table, when two coders coded.
+    redaction
+        What the redaction took out of the open answers (``Accounting.redaction``).
     """
     frame = instrument.coding_frame
     interviews, interventions = data.interviews, data.interventions
@@ -317,6 +333,7 @@ def analyse_wave(
     indicators["codes"] = code_frequencies(final, frame, n_districts=n_respondents)
     if agreement is not None:
         indicators["agreement"] = agreement
+    indicators["method"] = _method_counts(data, final, segments, redaction)
     coding = coding or coding_status(final, agreement)
 
     quotes = _quotes(final, segments, frame, interviews)
@@ -325,7 +342,6 @@ def analyse_wave(
     labels = _labels(instrument, districts, frame)
     notes = {
         "threshold": threshold,
-        "n_codes_by_source": final["source"].value_counts().sort_index().to_dict(),
         "status_roles": roles,
         "apart_order": apart_order(instrument),
         "none_options": none_options(instrument),

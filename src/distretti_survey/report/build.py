@@ -91,6 +91,7 @@ def _analyse(prepared: Any, reference_date: str | None) -> WaveAnalysis:
         prepared.districts,
         reference_date=reference_date,
         agreement=coding.agreement,
+        redaction=prepared.ingest.accounting.redaction,
         coding=coding_status(
             coding.final,
             coding.agreement,
@@ -215,8 +216,8 @@ def _write_html(prepared, analysis, specs, rendered, maps, tables, path: Path) -
             tables=[t for t in tables if t.name in _THEME_TABLES["other"]],
         )
     )
-    coding, ingest = prepared.coding, prepared.ingest
-    notes = narrative.method_note(analysis, prepared.instrument.form_id, coding.counts)
+    ingest = prepared.ingest
+    notes = narrative.method_note(analysis, prepared.instrument.form_id)
     notes.append(redaction_note(ingest.accounting.redaction))
     if getattr(prepared, "decisions", None) is not None:
         from distretti_survey.coding.decisions import FINAL_RULE

@@ -60,6 +60,10 @@ INDICATORS = {
     "coded_segments": "Segmenti di risposta a cui è applicato il codice",
     "coded_answers": "Risposte aperte a cui è applicato il codice",
     "coder_agreement": "Accordo tra i codificatori (quota di segmenti concordi)",
+    "open_answers": "Risposte aperte lette (con testo)",
+    "open_segments": "Segmenti (frasi) delle risposte aperte",
+    "final_codes_by_source": "Codici finali per origine (agreed, consensus, coder_a, ..., rule)",
+    "personal_data_redacted": "Dati personali omessi dalle risposte aperte, per tipo",
     "coder_kappa": "Kappa di Cohen tra i codificatori",
     "coder_alpha": "Alfa di Krippendorff tra i codificatori",
 }
@@ -513,6 +517,25 @@ def _coded_rows(ind: Mapping[str, pd.DataFrame], coding: Any, t: int) -> list[pd
     return rows
 
 
+def _method_rows(ind: Mapping[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """Return the counts the method note gives: open answers, segments, codes, redactions."""
+    if "method" not in ind:
+        return []
+    method = ind["method"]
+    rows = []
+    for indicator, base in (
+        ("open_answers", "risposte aperte dei distretti intervistati"),
+        ("open_segments", "segmenti in cui sono divise le risposte aperte"),
+        ("final_codes_by_source", "codici finali (segmento x codice)"),
+        ("personal_data_redacted", "dati personali omessi; «risposte»: risposte toccate"),
+    ):
+        part = method[method["indicator"] == indicator]
+        rows.append(
+            _frame(indicator, part, item="item", value="n", numerator="n", unit=COUNT, base=base)
+        )
+    return rows
+
+
 def indicator_table(
     ind: Mapping[str, pd.DataFrame], key: dict[str, Any], coding: Any, *, threshold: int
 ) -> pd.DataFrame:
@@ -536,6 +559,7 @@ def indicator_table(
         *_late_rows(ind, key, threshold),
         *_choice_rows(ind, threshold),
         *_coded_rows(ind, coding, threshold),
+        *_method_rows(ind),
     ]
     out = pd.concat([p for p in parts if len(p)], ignore_index=True)
     for column in ("item", "district_id", "unit", "base", "flag"):

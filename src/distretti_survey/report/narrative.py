@@ -258,10 +258,14 @@ def findings_summary(analysis: WaveAnalysis, accounting: Any, findings: Any) -> 
     ]
 
 
-def method_note(analysis: WaveAnalysis, form_id: str, counts: dict[str, int]) -> list[str]:
-    """Return the points of the method note of the HTML report."""
-    sources = analysis.notes["n_codes_by_source"]
-    source_text = ", ".join(f"{n} da {s}" for s, n in sources.items()) or "nessuno"
+def method_note(analysis: WaveAnalysis, form_id: str) -> list[str]:
+    """Return the points of the method note of the HTML report (counts from the table)."""
+    table = analysis.table
+    sources = table[table["indicator"] == "final_codes_by_source"]
+    counted = zip(sources["item"], sources["value"], strict=True)
+    source_text = ", ".join(f"{int(n)} da {s}" for s, n in counted) or "nessuno"
+    answers = int(lookup(table, "open_answers")["value"])
+    segments = int(lookup(table, "open_segments")["value"])
     late = (
         f"alla data del {date_it(analysis.reference_date)} (data fissata per il report)"
         if analysis.reference_date
@@ -270,7 +274,7 @@ def method_note(analysis: WaveAnalysis, form_id: str, counts: dict[str, int]) ->
     notes = [
         f"Questionario {form_id}, versione {analysis.version}; ondata {analysis.wave}. "
         f"{response_text(analysis)} (N: distretti del registro nell'ondata).",
-        f"Risposte aperte: {counts.get('answers', 0)} risposte, {counts.get('segments', 0)} "
+        f"Risposte aperte: {answers} risposte, {segments} "
         "segmenti (frasi). Prima codifica con regole sul testo normalizzato, poi decisioni "
         f"dei codificatori. Codici finali: {source_text} (rule = regola non ancora rivista "
         f"da un codificatore). {coding_note(analysis)}",
