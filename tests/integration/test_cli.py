@@ -4,18 +4,9 @@ import subprocess
 import sys
 
 import pytest
+from cli_run import run
 
 pytestmark = pytest.mark.integration
-
-
-def run(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "distretti_survey", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
 
 
 def test_help_lists_subcommands():

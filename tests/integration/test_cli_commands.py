@@ -7,22 +7,10 @@ The commands run from a folder outside the project, on the wave folder or on its
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from cli_run import run
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def run(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "distretti_survey", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
 
 
 def _ok(result):

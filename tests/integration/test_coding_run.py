@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from cli_run import run
 
 pytestmark = pytest.mark.integration
-
-
-def run(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "distretti_survey", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")

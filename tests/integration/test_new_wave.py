@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_run import run
 
 from distretti_survey.errors import ConfigError, InputError
 from distretti_survey.instrument import load_instrument
@@ -17,16 +16,6 @@ from distretti_survey.new_wave import PROPOSED_MARK, create_wave
 from distretti_survey.registry import load_registry
 
 pytestmark = pytest.mark.integration
-
-
-def run(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "distretti_survey", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
 
 
 @pytest.fixture()

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
 pytestmark = pytest.mark.integration
 
@@ -39,13 +40,7 @@ def readme_commands() -> list[str]:
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "distretti_survey", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run(*args, cwd=cwd)
 
 
 def _cli_has(command: str) -> bool:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from cli_run import run
 from openpyxl import Workbook, load_workbook
 
 from distretti_survey.ingest import read_wave
@@ -492,16 +491,6 @@ def test_master_nested_rows_link_to_their_parent_in_the_same_district(master_rea
 
 
 # --------------------------------------------------------------------------- command line
-
-
-def run(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "distretti_survey", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        check=False,
-    )
 
 
 def test_template_and_validate_commands_end_to_end(wave_dir, repo_root, tmp_path):
