@@ -435,3 +435,29 @@ def test_xls_with_a_far_cell_is_refused_before_python_holds_it(tmp_path, repo_ro
     path.write_bytes(bytes(data))
     with pytest.raises(BookError, match=r"30\.001 righe x 200 colonne"):
         open_book(path, "export.xls")
+
+
+def test_odk_zip_is_untrusted_like_any_workbook(tmp_path):
+    # The ODK Central zip used to be opened straight from its path: a symlink leading out of
+    # the wave folder was followed, and a member inflating past its declared size was read.
+    from corpus import patch_sizes
+
+    from distretti_survey.ingest.exports import open_odk_zip
+
+    rng = __import__("random").Random(5)
+    big = "KEY,testo\n" + "".join(f"uuid:{i},{rng.randbytes(20).hex()}\n" for i in range(60_000))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("form.csv", big)
+    wave = tmp_path / "wave"
+    wave.mkdir()
+    lying = wave / "export.zip"
+    lying.write_bytes(patch_sizes(out.getvalue(), "form.csv", declared=1_000))
+    with pytest.raises(BookError, match="zip"):
+        open_odk_zip(lying, "export.zip", wave)
+    outside = tmp_path / "altrove.zip"
+    outside.write_bytes(out.getvalue())
+    (wave / "link.zip").symlink_to(outside)
+    with pytest.raises(BookError, match="collegamento simbolico"):
+        open_odk_zip(wave / "link.zip", "link.zip", wave)
+    assert len(open_odk_zip(outside, "altrove.zip").sheets["form"]) == 60_001

@@ -91,7 +91,7 @@ def _open(file, name: str):
     from distretti_survey.ingest.exports import open_odk_zip
 
     if file.path.suffix.lower() == ".zip":
-        return open_odk_zip(file.path, name)
+        return open_odk_zip(file.path, name, file.root)
     return open_book(file.path, name, file.root)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from distretti_survey.findings import Finding
@@ -23,31 +24,41 @@ from distretti_survey.ingest.book import Book, BookError
 from distretti_survey.ingest.records import RawInterview
 from distretti_survey.ingest.values import fold, is_blank, text_value
 
-#: Largest total size of the CSV files of an ODK zip, once inflated (a zip bomb is refused).
-MAX_ZIP_BYTES = 512 * 1024 * 1024
 #: Folded review states that exclude a submission.
 NOT_APPROVED = {"validation status not approved", "not approved", "non approvato", "rejected"}
 #: Folded review states of a submission kept but not yet settled (Kobo on hold, ODK issues).
 PENDING = {"validation status on hold", "on hold", "in attesa", "hasissues", "has issues"}
 
 
-def open_odk_zip(path: Path, name: str) -> Book:
+def open_odk_zip(path: Path, name: str, root: Path | None = None) -> Book:
     """Read an ODK Central zip export: each CSV becomes a sheet named after its file.
+
+    The zip is untrusted like any input: a regular file inside the wave folder
+    (``guard.read_input``), members and sizes within the caps of ``limits.py``, each CSV
+    inflated without passing its declared size (``zipscan``).
 
     Raises
     ------
     BookError
-        When the file is not a zip or holds no CSV.
+        When the file is not a zip, holds no CSV, or passes a cap.
     """
+    from distretti_survey.ingest.guard import read_input
+    from distretti_survey.ingest.zipscan import check_declared, check_member_count, members_of
+
+    data = read_input(path, root)
+    check_member_count(data)
     try:
-        with zipfile.ZipFile(path) as zf:
-            members = sorted(m for m in zf.namelist() if m.lower().endswith(".csv"))
-            if not members:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = sorted(
+                (i for i in zf.infolist() if i.filename.lower().endswith(".csv")),
+                key=lambda i: i.filename,
+            )
+            if not infos:
                 raise BookError("l'archivio zip non contiene file CSV")
-            if sum(zf.getinfo(m).file_size for m in members) > MAX_ZIP_BYTES:
-                raise BookError("l'archivio zip è troppo grande una volta estratto")
-            sheets = {PurePosixPath(m).stem: _csv_rows(zf.read(m)) for m in members}
-    except (zipfile.BadZipFile, OSError) as exc:
+            check_declared(infos)
+            members = members_of(zf, data)
+            sheets = {PurePosixPath(i.filename).stem: _csv_rows(members.whole(i)) for i in infos}
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
         raise BookError(f"archivio zip non leggibile ({exc})") from exc
     return Book(name, sheets)
 

@@ -127,7 +127,7 @@ def scan_zip(
     infos = zf.infolist()
     if len(infos) > limits.MAX_ZIP_MEMBERS:
         raise BookError(f"l'archivio contiene troppi elementi ({len(infos)})")
-    _check_declared(infos)
+    check_declared(infos)
     members = _Members(zf, data)
     scan = ZipScan()
     sheet_paths = _sheet_paths(members, scan)
@@ -168,7 +168,8 @@ def _read_by_calamine(name: str) -> bool:
     )
 
 
-def _check_declared(infos: list[zipfile.ZipInfo]) -> None:
+def check_declared(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse encrypted members and declared sizes or ratios past the caps."""
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
@@ -190,6 +191,11 @@ def _check_declared(infos: list[zipfile.ZipInfo]) -> None:
             f"l'archivio dichiara {total / limits.MIB:.0f} MB decompressi "
             f"(massimo {limits.MAX_TOTAL_BYTES // limits.MIB} MB)"
         )
+
+
+def members_of(zf: zipfile.ZipFile, data: bytes) -> _Members:
+    """Return the bounded reader of the members of ``zf`` (opened on ``data``)."""
+    return _Members(zf, data)
 
 
 class _Members:
