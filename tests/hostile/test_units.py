@@ -439,7 +439,7 @@ def test_xls_with_a_far_cell_is_refused_before_python_holds_it(tmp_path, repo_ro
 
 def test_odk_zip_is_untrusted_like_any_workbook(tmp_path):
     # The ODK Central zip used to be opened straight from its path: a symlink leading out of
-    # the wave folder was followed, and a member inflating past its declared size was read.
+    # the wave folder was followed. A member inflating past its declared size stays refused.
     from corpus import patch_sizes
 
     from distretti_survey.ingest.exports import open_odk_zip
