@@ -235,6 +235,8 @@ class _Members:
 
     def bound(self, info: zipfile.ZipInfo) -> None:
         """Count a member calamine reads whose bytes the scan does not need."""
+        if info.filename in self.cache:
+            return  # read whole already (workbook.xml, its relationships), and counted
         worst = info.compress_size * _INFLATE.get(info.compress_type, limits.MAX_TOTAL_BYTES)
         if worst <= limits.MAX_PART_BYTES and self.total + worst <= limits.MAX_TOTAL_BYTES:
             self.total += worst
