@@ -527,6 +527,17 @@ def test_template_and_validate_commands_end_to_end(wave_dir, repo_root, tmp_path
     assert line in result.stdout
     assert (checked / "repeat_finanziamenti.csv").exists()
     assert (checked / "repeat_eventi.csv").exists()
+    # the later commands take the questionnaire's extra repeats in their stride
+    report = run("report", str(wave), "--out", str(tmp_path / "report"), "--registry", registry,
+                 cwd=tmp_path)  # fmt: skip
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert (tmp_path / "report" / "presentazione.pptx").is_file()
+    exported = tmp_path / "export"
+    result = run("export", str(wave), "--out", str(exported), "--format", "csv",
+                 "--registry", registry, cwd=tmp_path)  # fmt: skip
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    funding_rows = pd.read_csv(exported / "repeat_finanziamenti.csv")
+    assert len(funding_rows) == accepted
 
 
 def test_hand_added_sheet_of_a_nested_repeat_without_link_is_reported_not_attached(

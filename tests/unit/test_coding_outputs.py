@@ -78,6 +78,14 @@ def test_cooccurrence_by_answer_and_by_district():
     assert by_district.loc["G1", "H"] == 2
 
 
+def test_frequencies_of_a_wave_without_coded_answers_are_all_zero():
+    # a wave where no open question was answered: every code counted 0, no crash
+    out = code_frequencies(FINAL.iloc[0:0], FRAME, n_districts=2)
+    assert list(out["code_id"]) == list(FRAME["code_id"])
+    assert out[["n_segments", "n_answers", "n_districts"]].to_numpy().sum() == 0
+    assert set(out["districts_text"]) == {"0 di 2 distretti"}
+
+
 def test_scrub_contacts():
     text = "Chiamare 347 123 4567 o +39 0382.123456, scrivere a a.b@x.it, vedi www.x.it"
     assert scrub_contacts(text) == (

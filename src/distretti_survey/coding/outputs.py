@@ -72,12 +72,12 @@ def code_frequencies(
     """
     coded = roll_up(final, frame) if parents else final
     grouped = coded.groupby("code_id")
+    answers = coded.drop_duplicates(["code_id", "interview_id", "question"])
     counts = pd.DataFrame(
         {
             "n_segments": grouped["segment_id"].nunique(),
-            "n_answers": grouped[["interview_id", "question"]].apply(
-                lambda g: len(g.drop_duplicates())
-            ),
+            # counted as rows, not with apply: a wave without coded answers has no groups
+            "n_answers": answers.groupby("code_id").size(),
             "n_districts": grouped["district_id"].nunique(),
         }
     )

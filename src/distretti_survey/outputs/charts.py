@@ -398,6 +398,14 @@ def _likert_segments(
         left += width
 
 
+def no_data(ax: Axes) -> Axes:
+    """Write, in place of a chart, that no interview answered its questions."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, "Nessuna risposta a queste domande nelle interviste dell'ondata",
+            ha="center", va="center", fontsize=16, color=MUTED, transform=ax.transAxes)  # fmt: skip
+    return ax
+
+
 def likert_chart(
     data: pd.DataFrame,
     *,

@@ -236,6 +236,13 @@ Rendered = dict[str, bytes]
 """One figure rendered: format -> bytes."""
 
 
+def has_data(data: Any) -> bool:
+    """Return False for a figure's data with no row (or every part without a row)."""
+    if isinstance(data, tuple | list):
+        return any(has_data(part) for part in data)
+    return not hasattr(data, "__len__") or len(data) > 0
+
+
 def render_figure(
     spec: FigureSpec, wave: int | str, synthetic: bool, source: str | None = None
 ) -> Rendered:
@@ -246,7 +253,10 @@ def render_figure(
 
     fig, ax = charts.new_figure(1, spec.ncols)
     module = comparison_charts if hasattr(comparison_charts, spec.chart) else charts
-    getattr(module, spec.chart)(spec.data, ax=ax, **spec.kwargs)
+    if has_data(spec.data):
+        getattr(module, spec.chart)(spec.data, ax=ax, **spec.kwargs)
+    else:  # a block of questions nobody answered this wave: say so, in the chart's place
+        charts.no_data(ax)
     charts.finish_figure(
         fig, title=spec.title, source=source or charts.source_line(wave), synthetic=synthetic
     )
@@ -325,7 +335,7 @@ def deck_slide(spec: FigureSpec, png: bytes, note: str):
     from distretti_survey.outputs.deck_charts import native_twin
 
     native = native_twin(spec.chart, spec.data, title=spec.title, source_note=note,
-                         kwargs=spec.kwargs)  # fmt: skip
+                         kwargs=spec.kwargs) if has_data(spec.data) else None  # fmt: skip
     return native or ChartSlide(spec.title, png, note, full_bleed=True)
 
 
