@@ -527,7 +527,11 @@ def test_template_and_validate_commands_end_to_end(wave_dir, repo_root, tmp_path
     assert line in result.stdout
     assert (checked / "repeat_finanziamenti.csv").exists()
     assert (checked / "repeat_eventi.csv").exists()
-    # the later commands take the questionnaire's extra repeats in their stride
+    # the later commands take the questionnaire's extra repeats, and blocks of questions
+    # nobody answered (no open answer here), in their stride
+    coded = run("code", str(wave), "--out", str(tmp_path / "codifica"), "--registry", registry,
+                cwd=tmp_path)  # fmt: skip
+    assert coded.returncode == 0, coded.stdout + coded.stderr
     report = run("report", str(wave), "--out", str(tmp_path / "report"), "--registry", registry,
                  cwd=tmp_path)  # fmt: skip
     assert report.returncode == 0, report.stdout + report.stderr

@@ -84,6 +84,8 @@ def test_frequencies_of_a_wave_without_coded_answers_are_all_zero():
     assert list(out["code_id"]) == list(FRAME["code_id"])
     assert out[["n_segments", "n_answers", "n_districts"]].to_numpy().sum() == 0
     assert set(out["districts_text"]) == {"0 di 2 distretti"}
+    pairs = code_cooccurrence(FINAL.iloc[0:0], FRAME)
+    assert list(pairs.index) == list(FRAME["code_id"]) and pairs.to_numpy().sum() == 0
 
 
 def test_scrub_contacts():

@@ -123,6 +123,9 @@ def code_cooccurrence(
     codes = frame if theme is None else frame[frame["theme"] == theme]
     code_ids = list(codes["code_id"])
     coded = final[final["code_id"].isin(code_ids)]
+    if coded.empty:  # no coded answer: every count is 0
+        index = pd.Index(code_ids, name="code_id")
+        return pd.DataFrame(0, index=index, columns=index.copy())
     units = coded[columns].astype(str).agg("|".join, axis=1)
     incidence = pd.crosstab(units, coded["code_id"]).clip(upper=1)
     incidence = incidence.reindex(columns=code_ids, fill_value=0)
