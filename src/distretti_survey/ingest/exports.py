@@ -43,7 +43,7 @@ def open_odk_zip(path: Path, name: str, root: Path | None = None) -> Book:
         When the file is not a zip, holds no CSV, or passes a cap.
     """
     from distretti_survey.ingest.guard import read_input
-    from distretti_survey.ingest.zipscan import check_declared, check_member_count, members_of
+    from distretti_survey.ingest.zipscan import Members, check_declared, check_member_count
 
     data = read_input(path, root)
     check_member_count(data)
@@ -56,7 +56,7 @@ def open_odk_zip(path: Path, name: str, root: Path | None = None) -> Book:
             if not infos:
                 raise BookError("l'archivio zip non contiene file CSV")
             check_declared(infos)
-            members = members_of(zf, data)
+            members = Members(zf, data)
             sheets = {PurePosixPath(i.filename).stem: _csv_rows(members.whole(i)) for i in infos}
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, zlib.error) as exc:
         raise BookError(f"archivio zip non leggibile ({exc})") from exc
@@ -116,7 +116,7 @@ def review_exclusions(raws: list[RawInterview], districts: list[str]) -> dict[in
                 raws[j], districts[j], f"sostituita dalla versione corretta in {raw.source}"
             )
     for i, raw in enumerate(raws):
-        status = _meta_text(raw, "_validation_status") or _meta_text(raw, "_review_state")
+        status = _status(raw)
         if i not in out and fold(status) in NOT_APPROVED:
             kept = [
                 raws[k].source
@@ -141,19 +141,15 @@ def review_notes(raws: list[RawInterview], districts: list[str], excluded) -> li
         status = _status(raw)
         if i in excluded or fold(status) not in PENDING:
             continue
-        cell = raw.district_cell()
         out.append(
-            Finding(
-                file=raw.file,
-                sheet=cell.sheet,
-                cell=f"A{raw.row}" if raw.row else "",
-                district=districts[i],
-                value=status,
-                severity="warning",
-                message=f"Compilazione letta, ma in revisione nella piattaforma (stato "
-                f"«{status}»): i suoi dati possono ancora cambiare.",
-                suggestion="Approvarla o rifiutarla nella piattaforma ed esportare di nuovo "
-                "prima di presentare i risultati.",
+            _at_submission(
+                raw,
+                districts[i],
+                f"Compilazione letta, ma in revisione nella piattaforma (stato «{status}»): "
+                "i suoi dati possono ancora cambiare.",
+                "Approvarla o rifiutarla nella piattaforma ed esportare di nuovo prima di "
+                "presentare i risultati.",
+                status,
             )
         )
     return out
@@ -164,6 +160,19 @@ def _status(raw: RawInterview) -> str:
 
 
 def _finding(raw: RawInterview, district: str, why: str, value: str = "") -> Finding:
+    return _at_submission(
+        raw,
+        district,
+        f"Compilazione esclusa: {why}.",
+        "Se è un errore, cambiare lo stato di convalida nella piattaforma ed esportare di nuovo.",
+        value,
+    )
+
+
+def _at_submission(
+    raw: RawInterview, district: str, message: str, suggestion: str, value: str = ""
+) -> Finding:
+    """Return a warning about one submission, at its row of the export."""
     cell = raw.district_cell()
     return Finding(
         file=raw.file,
@@ -172,7 +181,6 @@ def _finding(raw: RawInterview, district: str, why: str, value: str = "") -> Fin
         district=district,
         value=value,
         severity="warning",
-        message=f"Compilazione esclusa: {why}.",
-        suggestion="Se è un errore, cambiare lo stato di convalida nella piattaforma ed "
-        "esportare di nuovo.",
+        message=message,
+        suggestion=suggestion,
     )

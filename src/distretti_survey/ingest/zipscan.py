@@ -128,7 +128,7 @@ def scan_zip(
     if len(infos) > limits.MAX_ZIP_MEMBERS:
         raise BookError(f"l'archivio contiene troppi elementi ({len(infos)})")
     check_declared(infos)
-    members = _Members(zf, data)
+    members = Members(zf, data)
     scan = ZipScan()
     sheet_paths = _sheet_paths(members, scan)
     scan.unread = unread(list(sheet_paths.values())) if unread else set()
@@ -151,7 +151,7 @@ def scan_zip(
 _XML_CHECKED = ("xl/sharedStrings.xml", "content.xml")
 
 
-def _check_xml(members: _Members, info: zipfile.ZipInfo, scan: ZipScan) -> None:
+def _check_xml(members: Members, info: zipfile.ZipInfo, scan: ZipScan) -> None:
     name = info.filename
     parser = _ods_parser() if name == "content.xml" else _parser()
     for chunk in members.chunks(info):
@@ -193,12 +193,7 @@ def check_declared(infos: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def members_of(zf: zipfile.ZipFile, data: bytes) -> _Members:
-    """Return the bounded reader of the members of ``zf`` (opened on ``data``)."""
-    return _Members(zf, data)
-
-
-class _Members:
+class Members:
     """Decompress members of one zip, never past the caps, counting what was decompressed.
 
     A member up to ``_WHOLE_MAX`` (every member of a district workbook) is inflated in one
@@ -292,7 +287,7 @@ class _Members:
         return self.whole(info)
 
 
-def _sheet_paths(members: _Members, scan: ZipScan) -> dict[str, str]:
+def _sheet_paths(members: Members, scan: ZipScan) -> dict[str, str]:
     """Map each worksheet's member path to its sheet name (xlsx only; empty for ods).
 
     ``workbook.xml`` and its relationships are parsed (expat, no DTD), which checks them as
@@ -406,7 +401,7 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, name: str, *, final: bool =
         ) from exc
 
 
-def _scan_sheet(members: _Members, info: zipfile.ZipInfo, label: str) -> SheetScan:
+def _scan_sheet(members: Members, info: zipfile.ZipInfo, label: str) -> SheetScan:
     # No XML parser here: calamine's own refuses a malformed sheet; a DTD (entities) is
     # refused by a byte check, as no workbook writer puts one in a sheet.
     if not members.in_one_piece(info):
@@ -423,7 +418,7 @@ def _scan_sheet(members: _Members, info: zipfile.ZipInfo, label: str) -> SheetSc
     return sheet
 
 
-def _scan_streamed(members: _Members, info: zipfile.ZipInfo, label: str) -> SheetScan:
+def _scan_streamed(members: Members, info: zipfile.ZipInfo, label: str) -> SheetScan:
     """Scan a large sheet chunk by chunk, carrying over the tail after its last full row."""
     sheet = SheetScan()
     carry = b""
