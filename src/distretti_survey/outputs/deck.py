@@ -8,6 +8,7 @@ dates. python-pptx is imported only when a deck is built.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import struct
 from collections.abc import Sequence
@@ -330,23 +331,26 @@ def _fit_size(text: str, width_pt: float, size: int, *, lines: int, bold: bool =
 
 def _lines_needed(text: str, room: float, size: int, bold: bool) -> int:
     """Return how many lines ``text`` takes in ``room`` points, broken between words."""
+    space = _width_1pt(" ", bold) * size
+    lines, used = 1, 0.0
+    for word in text.split():
+        width = _width_1pt(word, bold) * size
+        if used and used + space + width > room:
+            lines, used = lines + 1, width
+        else:
+            used += (space if used else 0.0) + width
+    return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def _width_1pt(text: str, bold: bool) -> float:
+    """Return the width of ``text`` in DejaVu Sans at 1 pt (outlines scale with the size):
+    each word is measured once, whatever sizes are tried."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    font = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal", size=size)
-    measure = TextToPath()
-
-    def width(words: str) -> float:
-        return measure.get_text_width_height_descent(words, font, ismath=False)[0]
-
-    lines, current = 1, ""
-    for word in text.split():
-        candidate = f"{current} {word}" if current else word
-        if current and width(candidate) > room:
-            lines, current = lines + 1, word
-        else:
-            current = candidate
-    return lines
+    font = FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal", size=100)
+    return TextToPath().get_text_width_height_descent(text, font, ismath=False)[0] / 100
 
 
 def _add_quotes(prs: Any, spec: QuotesSlide) -> None:

@@ -172,6 +172,11 @@ def _room_for_labels(chart: Any, spec: NativeChartSlide, *, width_pt: float) -> 
         manual.append(manual.makeelement(qn(f"c:{tag}"), {"val": value}))
 
 
+def _category_size(n: int) -> int:
+    """Return the font size of the category labels of a chart of ``n`` categories."""
+    return 14 if n <= 10 else 11 if n <= 20 else 9
+
+
 def _pt(size: float) -> Any:
     from pptx.util import Pt
 
@@ -185,7 +190,7 @@ def _style_axes(chart: Any, spec: NativeChartSlide) -> None:
     grey = RGBColor(0x55, 0x55, 0x55)
     categories = chart.category_axis
     n = len(spec.categories)
-    categories.tick_labels.font.size = _pt(14 if n <= 10 else 11 if n <= 20 else 9)
+    categories.tick_labels.font.size = _pt(_category_size(n))
     # Every label shown (PowerPoint honours it; LibreOffice 7 still thins out long lists).
     skip = categories._element.makeelement(qn("c:tickLblSkip"), {"val": "1"})
     anchor = categories._element.find(qn("c:lblOffset"))
@@ -468,6 +473,6 @@ def labels_fit_below(categories: list[str], *, width_pt: float = 12.13 * 72 * 0.
     False
     """
     n = max(len(categories), 1)
-    size = 14 if n <= 10 else 11 if n <= 20 else 9  # as _style_axes sets them
+    size = _category_size(n)
     per_line = width_pt / n / (size * 0.55)
     return all(len(str(c)) <= 3 * per_line for c in categories)
