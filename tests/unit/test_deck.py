@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
 import pytest
+from office import page_lines, to_pdf
 
 from distretti_survey.errors import InputError
 from distretti_survey.outputs.deck import (
@@ -175,18 +174,8 @@ def test_too_many_figures_or_quotes(tmp_path):
 
 @pytest.mark.integration
 def test_opens_in_libreoffice(tmp_path):
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        pytest.skip("LibreOffice non installato (né soffice né libreoffice nel PATH)")
     deck = _build(tmp_path, "deck.pptx")
-    profile = (tmp_path / "lo-profile").as_uri()  # own profile: no clash with other instances
-    result = subprocess.run(
-        [office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path / "pdf"), str(deck)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    pdf = tmp_path / "pdf" / "deck.pdf"
-    assert pdf.is_file(), result.stdout + result.stderr
+    pdf = to_pdf(deck, tmp_path / "pdf")
     pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf.read_bytes())
     assert len(pages) == 6
 
@@ -216,9 +205,6 @@ def test_full_bleed_chart_slide_has_no_title_and_keeps_notes(tmp_path):
 def test_key_figures_stay_on_one_line_in_libreoffice(tmp_path):
     # The comparison's key figures ("8% → 39%") wrapped onto their labels in LibreOffice:
     # each must now be printed whole, on one line.
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None or shutil.which("pdftotext") is None:
-        pytest.skip("LibreOffice e pdftotext necessari")
     figures = [
         ("8% → 39%", "Interventi completati (quota) (+30,9 p.p.; stessi 18 -> 18 distretti)"),
         ("21% → 52%", "Budget speso sul previsto (+31,4 p.p.; stessi 18 -> 18 distretti)"),
@@ -232,16 +218,6 @@ def test_key_figures_stay_on_one_line_in_libreoffice(tmp_path):
         [KeyFiguresSlide("Dal 2011 al 2012", figures)], tmp_path / "k.pptx", title="T",
         subtitle="", synthetic=True,
     )  # fmt: skip
-    profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run(
-        [office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(deck)],
-        capture_output=True, timeout=300, check=True,
-    )  # fmt: skip
-    text = subprocess.run(
-        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(tmp_path / "k.pdf"), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = page_lines(to_pdf(deck, tmp_path), 2)
     for figure in ("8% → 39%", "21% → 52%"):
         assert any(figure in line for line in lines), (figure, lines)

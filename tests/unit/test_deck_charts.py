@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import time
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from office import page_lines, to_pdf
 
 from distretti_survey.outputs.deck import build_deck
 from distretti_survey.outputs.deck_charts import (
@@ -139,18 +138,8 @@ def test_series_length_must_match_categories(tmp_path):
 
 @pytest.mark.integration
 def test_native_charts_open_in_libreoffice(tmp_path):
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        pytest.skip("LibreOffice non installato (né soffice né libreoffice nel PATH)")
     deck = _build(tmp_path / "deck.pptx")
-    profile = (tmp_path / "lo-profile").as_uri()
-    result = subprocess.run(
-        [office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path / "pdf"), str(deck)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    pdf = tmp_path / "pdf" / "deck.pdf"
-    assert pdf.is_file(), result.stdout + result.stderr
+    pdf = to_pdf(deck, tmp_path / "pdf")
     pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf.read_bytes())
     assert len(pages) == len(SLIDES) + 2  # title and closing slides
 
@@ -239,9 +228,6 @@ def test_libreoffice_prints_every_label_of_a_long_list(tmp_path, repo_root):
     # The status slide of the demo wave 2011 (18 districts, their real long names, five
     # statuses): LibreOffice used to wrap the names and hide every other one; each must now
     # be printed, on one line.
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None or shutil.which("pdftotext") is None:
-        pytest.skip("LibreOffice e pdftotext necessari")
     from distretti_survey.indicators import status_counts
     from distretti_survey.ingest import read_wave
     from distretti_survey.instrument import load_instrument
@@ -259,17 +245,7 @@ def test_libreoffice_prints_every_label_of_a_long_list(tmp_path, repo_root):
     )
     assert len(slide.categories) == 18 and max(map(len, slide.categories)) > 50
     deck = build_deck([slide], tmp_path / "d.pptx", title="T", subtitle="S", synthetic=True)
-    profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run(
-        [office, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(deck)],
-        capture_output=True, timeout=300, check=True,
-    )  # fmt: skip
-    text = subprocess.run(
-        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(tmp_path / "d.pdf"), "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = page_lines(to_pdf(deck, tmp_path), 2)
     for name in slide.categories:
         assert any(name in line for line in lines), name
 
