@@ -50,6 +50,10 @@ class Book:
     #: problems of the file itself (error values, 29/02/1900, encoding, control characters)
     findings: list[Finding] = field(default_factory=list)
 
+    def finding(self, **fields: str) -> Finding:
+        """Return a finding about this file (``fields``: sheet, cell, message, ... of Finding)."""
+        return Finding(file=self.name, **fields)
+
 
 def open_book(path: Path, name: str, root: Path | None = None) -> Book:
     """Read ``path`` (xlsx, xlsm, xls, ods or csv) into a Book; raise BookError if unreadable.

@@ -147,8 +147,7 @@ class RepeatReader:
 
     def _finding(self, sheet: str, cell: str, message: str, suggestion: str, **extra) -> None:
         self.found.append(
-            Finding(
-                file=self.book.name,
+            self.book.finding(
                 sheet=sheet,
                 cell=cell,
                 message=message,
@@ -282,8 +281,7 @@ def master_parent(
     shown = text_value(cell.value)
     said = f"{problem} ({PARENT_LINK})" if not shown else f"{PARENT_LINK} = «{shown}», ma {problem}"
     found.append(
-        Finding(
-            file=book.name,
+        book.finding(
             sheet=sheet,
             cell=cell.cell,
             question=repeat,

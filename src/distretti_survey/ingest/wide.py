@@ -97,8 +97,7 @@ def _structure_findings(book: Book, sheet: str) -> list[Finding]:
     found = []
     for ref, (formula, cached) in sorted(book.formulas.get(sheet, {}).items()):
         found.append(
-            Finding(
-                file=book.name,
+            book.finding(
                 sheet=sheet,
                 cell=ref,
                 value=formula,
@@ -114,8 +113,7 @@ def _structure_findings(book: Book, sheet: str) -> list[Finding]:
         )
     for rng in book.merged.get(sheet, []):
         found.append(
-            Finding(
-                file=book.name,
+            book.finding(
                 sheet=sheet,
                 cell=rng,
                 severity="warning",
@@ -179,8 +177,7 @@ def _lost_outside(
     """Report a row with values only in columns that are not the table's."""
     lost.append(RowsLost(book.name, table.sheet, (r + 1,), what, "valori fuori dalle colonne"))
     found.append(
-        Finding(
-            file=book.name,
+        book.finding(
             sheet=table.sheet,
             cell=f"A{r + 1}",
             severity="error",
@@ -218,8 +215,7 @@ def read_wide_book(
     for c in sorted(main.unknown):
         value = rows[main.header][c]
         found.append(
-            Finding(
-                file=book.name,
+            book.finding(
                 sheet=main.sheet,
                 cell=cell_ref(main.header, c),
                 value=text_value(value),
@@ -232,8 +228,7 @@ def read_wide_book(
     if main.header > 0 and content_rows(rows[: main.header]):
         above = content_rows(rows[: main.header])
         found.append(
-            Finding(
-                file=book.name,
+            book.finding(
                 sheet=main.sheet,
                 cell=f"A{above[0]}",
                 severity="warning",
@@ -316,8 +311,7 @@ def _repeat_tables(
             content = content_rows(rows)
             if content:
                 found.append(
-                    Finding(
-                        file=book.name,
+                    book.finding(
                         sheet=sheet,
                         severity="error",
                         message=f"Il foglio «{sheet}» non corrisponde a nessuna ripetizione del "
@@ -424,8 +418,7 @@ def _report_orphans(
     for r in orphans:
         key = text_value(rows[r][col]).strip() if link and col < len(rows[r]) else ""
         found.append(
-            Finding(
-                file=book.name,
+            book.finding(
                 sheet=table.sheet,
                 cell=cell_ref(r, col),
                 value=key,

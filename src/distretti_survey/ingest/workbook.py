@@ -119,8 +119,7 @@ def _finding(
     question: str = "",
     value: str = "",
 ) -> Finding:
-    return Finding(
-        file=book.name,
+    return book.finding(
         sheet=sheet,
         cell=cell,
         question=question,
