@@ -130,7 +130,7 @@ def _repeat_tables(data) -> dict[str, pd.DataFrame]:
     """Return every repeat's table: the main one as ``interventions``, any other as
     ``repeat_<name>`` (the names ``validate`` gives its CSV files)."""
     out = {"interventions": data.interventions}
-    for name, table in getattr(data, "repeats", {}).items():
+    for name, table in data.repeats.items():
         if table is not data.interventions:
             out[f"repeat_{name}"] = table
     return out
