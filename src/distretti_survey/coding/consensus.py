@@ -254,8 +254,3 @@ def _frame(rows: list[tuple]) -> pd.DataFrame:
     decisions = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
     decisions["value"] = decisions["value"].astype("Int64")
     return decisions.sort_values(["segment_id", "code_id"], ignore_index=True)
-
-
-def read_disagreements(path: str | Path, segments: pd.DataFrame) -> tuple[pd.DataFrame, Findings]:
-    """Read a disagreements workbook without checking codes (see `read_consensus`)."""
-    return read_consensus(path, segments)

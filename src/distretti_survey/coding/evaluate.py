@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from distretti_survey.coding.frame import ancestors
@@ -307,14 +306,6 @@ def evaluate_answers(answers: pd.DataFrame, frame: pd.DataFrame, *, model=None) 
     )
     wrong = wrong_rules(rules, gold, units, unit="id")
     return Evaluation(result.per_code, result.per_theme, wrong, result.mode)
-
-
-def as_table(evaluation: Evaluation) -> pd.DataFrame:
-    """Return micro P/R/F1 per theme with one column group per method (rounded, for printing)."""
-    wide = evaluation.per_theme.pivot_table(
-        index="theme", columns="method", values=["precision", "recall", "f1"], sort=False
-    )
-    return wide.round(3).replace({np.nan: None})
 
 
 def quality_tables(evaluation: Evaluation) -> dict[str, pd.DataFrame]:

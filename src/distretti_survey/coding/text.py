@@ -159,11 +159,6 @@ def stem(token: str) -> str:
     return _stemmer().stemWord(token)
 
 
-def stem_phrase(phrase: str) -> str:
-    """Return the stems of the tokens of ``phrase`` joined by single spaces."""
-    return " ".join(stem(token) for token in tokenize(phrase))
-
-
 @lru_cache(maxsize=1)
 def _simplemma():
     import simplemma

@@ -6,7 +6,6 @@ not typed in the expected form into a warning that says what was resolved.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 import re
@@ -233,11 +232,6 @@ def _is_month_name(word: str) -> bool:
 
 def _year(text: str) -> int:
     return int(text) if len(text) == 4 else 2000 + int(text)
-
-
-def month_end(day: dt.date) -> dt.date:
-    """Return the last day of the month of ``day``."""
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 @dataclass(frozen=True)

@@ -41,19 +41,6 @@ NOT_ANSWERS = {"liste", "meta", "istruzioni"}
 _EXPORT_META = {"_uuid", "_index", "_id", "_submission_time", "_instance_id", "_key"}
 
 
-def reduce_name(column: str, spec: FormSpec) -> str | None:
-    """Return the question name of a wide column, or None when it is not a question.
-
-    Examples
-    --------
-    ``"governance/gov_problems/nessuno"`` -> ``"gov_problems/nessuno"``,
-    ``"profilo.district_id"`` -> ``"district_id"``, ``"_uuid"`` -> ``"_uuid"``.
-    """
-    from distretti_survey.ingest.columns import resolve_column
-
-    return resolve_column(column, spec)[0]
-
-
 def is_wide_book(book: Book, spec: FormSpec) -> bool:
     """Return True when some sheet has a header row with ``district_id`` among its columns."""
     return _main_table(book, spec) is not None
