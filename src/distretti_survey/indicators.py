@@ -33,9 +33,6 @@ OPEN_STATUSES = ("non_avviato", "in_progettazione", "in_corso")
 MISSING_STATUS = "non_indicato"
 MISSING_TYPE = "non_indicato"
 
-TRAINING_LIKERT = ("training_awareness", "training_participation")
-GOVERNANCE_LIKERT = ("gov_comuni", "gov_associazioni", "gov_camera", "gov_regione", "gov_manager")
-
 
 def _require(frame: pd.DataFrame, columns: Iterable[str], table: str) -> None:
     missing = [c for c in columns if c not in frame.columns]

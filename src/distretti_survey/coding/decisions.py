@@ -20,7 +20,6 @@ DECISION_COLUMNS = (*KEYS, "fingerprint", "code_id", "value", "coder")
 FINAL_COLUMNS = (*KEYS, "code_id", "source")
 CODERS = ("coder_a", "coder_b", "consensus")
 #: Coders whose value is settled: a consensus, or both coders agreeing (reused from a wave).
-SETTLED = ("consensus", "agreed")
 SOURCES = ("rule", "consensus", "agreed", "coder_a", "coder_b")
 UNRESOLVED_COLUMNS = (*KEYS, "fingerprint", "code_id", "coder_a", "coder_b")
 #: The rule that turns decisions into final codes, stated in the outputs.

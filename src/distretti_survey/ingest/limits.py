@@ -29,8 +29,6 @@ MAX_ROWS = 200_000
 MAX_COLS = 2_000
 #: Size of the chunks in which zip members are decompressed and scanned.
 CHUNK_BYTES = 1 * MIB
-#: Largest CSV field, characters (the csv module's own default is 131,072).
-MAX_CSV_FIELD = 1 * MIB
 #: Years around the wave in which an interview date is plausible.
 INTERVIEW_DATE_YEARS = 1
 #: Years around the wave in which any other date (planned ends, ...) is plausible.

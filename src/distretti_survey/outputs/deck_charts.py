@@ -409,16 +409,6 @@ def dumbbell_slide(
     )
 
 
-#: Chart functions of ``charts.py`` that have a native (editable) twin in the deck.
-NATIVE_TWINS = (
-    "status_chart",
-    "ranked_bars",
-    "training_needs_chart",
-    "governance_problems_chart",
-    "dumbbell_chart",
-)
-
-
 def native_twin(
     chart: str, data: Any, *, title: str, source_note: str = "", kwargs: dict | None = None
 ) -> NativeChartSlide | None:
